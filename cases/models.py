@@ -1,0 +1,228 @@
+"""The work: departments and their units, the category taxonomy, cases and their timeline.
+
+Departments and categories are data, not code (DOMAIN §2): a city adds, renames or merges
+them without a deploy.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Area, GridCell
+
+
+class Department(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DepartmentUnit(models.Model):
+    """A department's office in one area (usually a district): who actually handles cases."""
+
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="units")
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="department_units")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("department unit")
+        verbose_name_plural = _("department units")
+        ordering = ["area__code", "department__code"]
+        constraints = [models.UniqueConstraint(fields=["department", "area"], name="department_unit_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """Two-level taxonomy; limits live on the second level and are copied onto each case."""
+
+    class Severity(models.IntegerChoices):
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+        URGENT = 4, _("Urgent")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    default_department = models.ForeignKey(
+        Department, verbose_name=_("default department"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.MEDIUM)
+    self_resolvable = models.BooleanField(_("grid worker may resolve on the spot"), default=False)
+    sign_for_hours = models.PositiveSmallIntegerField(_("sign-for limit (working hours)"), default=4)
+    handle_days = models.PositiveSmallIntegerField(_("handling limit (working days)"), default=3)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name}/{self.name}" if self.parent_id and self.parent else self.name
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        DISPATCHED = "dispatched", _("Dispatched")
+        IN_PROGRESS = "in_progress", _("In progress")
+        HANDLED = "handled", _("Handled")
+        CLOSED = "closed", _("Closed")
+
+    class Source(models.TextChoices):
+        GRID_WORKER = "grid_worker", _("Grid worker")
+        CITIZEN = "citizen", _("Citizen")
+        API = "api", _("API")
+        RISK_WARNING = "risk_warning", _("Risk warning")
+
+    number = models.CharField(_("case number"), max_length=24, unique=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.GRID_WORKER)
+    description = models.TextField(_("description"))
+    location = models.PointField(_("location"), srid=4326)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    grid_cell = models.ForeignKey(GridCell, verbose_name=_("grid cell"), on_delete=models.PROTECT, related_name="cases")
+    # Denormalised from the cell so jurisdiction filters are one indexed prefix match.
+    cell_code = models.CharField(_("grid cell code"), max_length=15, db_index=True)
+    centre = models.ForeignKey(
+        Area, verbose_name=_("handling centre"), on_delete=models.PROTECT, related_name="centre_cases"
+    )
+    unit = models.ForeignKey(
+        DepartmentUnit, verbose_name=_("handling unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reported_cases",
+    )
+    # A phone retrying a report on a bad network sends the same key: one case, not two.
+    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True, unique=True)
+    self_resolved = models.BooleanField(_("resolved on the spot"), default=False)
+    # Limits are copied from the category at filing time: later edits apply to new cases only.
+    sign_for_hours = models.PositiveSmallIntegerField(_("sign-for limit (working hours)"))
+    handle_days = models.PositiveSmallIntegerField(_("handling limit (working days)"))
+    sign_deadline = models.DateTimeField(_("sign-for deadline"), null=True, blank=True)
+    handle_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["status", "centre"]),
+            models.Index(fields=["unit", "status"]),
+            models.Index(fields=["cell_code"], name="case_cell_code_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseEvent(models.Model):
+    """One row per action on a case: the append-only timeline that KPIs and audits read."""
+
+    class Action(models.TextChoices):
+        REPORT = "report", _("Report")
+        RESOLVE_ON_SPOT = "resolve_on_spot", _("Resolve on the spot")
+        ACCEPT = "accept", _("Accept")
+        REJECT = "reject", _("Reject")
+        DISPATCH = "dispatch", _("Dispatch")
+        SIGN_FOR = "sign_for", _("Sign for")
+        RETURN = "return", _("Return")
+        REPORT_HANDLED = "report_handled", _("Report handled")
+        VERIFY_PASS = "verify_pass", _("Verify: pass")
+        VERIFY_FAIL = "verify_fail", _("Verify: fail, rework")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=16, choices=Case.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Case.Status.choices)
+    unit = models.ForeignKey(
+        DepartmentUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, verbose_name=_("timeline entry"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    file = models.ImageField(_("photo"), upload_to="cases/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class RoleAssignment(models.Model):
+    """Who acts where. One person may hold several roles; admins edit these rows and the
+    change takes effect on the next request. Grid workers' cells are GridAssignment rows."""
+
+    class Role(models.TextChoices):
+        CENTRE_OPERATOR = "centre_operator", _("Centre operator")
+        DEPARTMENT_STAFF = "department_staff", _("Department staff")
+        SUPERVISOR = "supervisor", _("Supervisor")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    area = models.ForeignKey(Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.CASCADE)
+    unit = models.ForeignKey(DepartmentUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="department_staff", unit__isnull=False, area__isnull=True)
+                    | (~models.Q(role="department_staff") & models.Q(area__isnull=False, unit__isnull=True))
+                ),
+                name="role_assignment_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} {self.area or self.unit}"

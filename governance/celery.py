@@ -1,0 +1,22 @@
+"""The Celery app and the beat schedule of every periodic job."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+
+app = Celery("governance")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Scores are for the horizon starting tomorrow; 02:30 leaves the night's cases in.
+    "risk-score-all-cells": {
+        "task": "geo.tasks.risk_score_all_cells_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
