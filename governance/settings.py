@@ -185,6 +185,10 @@ LEAFLET_CONFIG = {
     "TILES": [("basemap", BASEMAP_TILE_URL, {"attribution": BASEMAP_ATTRIBUTION})] if BASEMAP_TILE_URL else [],
 }
 
+# Debian 12 ships GDAL 3.6, which cannot block network access from spatial references; only
+# administrators import boundary files, through manage.py.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,121 @@
+"""Shared fixtures: a small real town on PostGIS and the personas of STYLE.md.
+
+Town layout (squares of 0.01° from lon 120.30, lat 31.57):
+  city 320200 ⊃ district 320213 ⊃ street 320213001 ⊃ communities
+  320213001001 (cells 001-004: columns 0-1, rows 0-1) and 320213001002 (cells 001-002:
+  columns 2-3, row 0-1 as two 1×2 cells).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from cases.models import Category, Department, DepartmentUnit, RoleAssignment
+from grids.models import Area, GridAssignment, GridCell
+from tests.factories import (
+    CategoryFactory,
+    DepartmentFactory,
+    UserFactory,
+    block,
+    square,
+)
+
+
+@dataclass
+class Town:
+    city: Area
+    district: Area
+    street: Area
+    community: Area
+    other_community: Area
+    cells: list[GridCell]  # cells[0..3] in `community`, cells[4..5] in `other_community`
+    department: Department
+    unit: DepartmentUnit
+    other_unit: DepartmentUnit
+    category: Category
+    spot_category: Category
+
+
+@pytest.fixture
+def town(db) -> Town:
+    city = Area.objects.create(code="320200", name="无锡市", level=Area.Level.CITY, geom=block(8, 8, origin=(120.26, 31.53)))
+    district = Area.objects.create(code="320213", name="梁溪区", level=Area.Level.DISTRICT, parent=city, geom=block(4, 2))
+    street = Area.objects.create(code="320213001", name="崇安寺街道", level=Area.Level.STREET, parent=district, geom=block(4, 2))
+    community = Area.objects.create(
+        code="320213001001", name="县前社区", level=Area.Level.COMMUNITY, parent=street, geom=block(2, 2)
+    )
+    other = Area.objects.create(
+        code="320213001002",
+        name="五爱社区",
+        level=Area.Level.COMMUNITY,
+        parent=street,
+        geom=block(2, 2, origin=(120.32, 31.57)),
+    )
+    cells = [
+        GridCell.objects.create(code=f"320213001001{i + 1:03d}", name=f"县前{i + 1}", community=community,
+                                geom=square(col, row), households=300)
+        for i, (col, row) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1)])
+    ]
+    for i in range(2):
+        cells.append(
+            GridCell.objects.create(
+                code=f"320213001002{i + 1:03d}", name=f"五爱{i + 1}", community=other,
+                geom=block(1, 2, origin=(120.32 + i * 0.01, 31.57)), households=300,
+            )
+        )
+    department = DepartmentFactory(code="cg", name="城管")
+    unit = DepartmentUnit.objects.create(department=department, area=district, name="梁溪区城管局")
+    other_dept = DepartmentFactory(code="hb", name="环保")
+    other_unit = DepartmentUnit.objects.create(department=other_dept, area=district, name="梁溪区环保局")
+    parent = CategoryFactory(code="03", name="市容环境", parent=None, default_department=None)
+    category = CategoryFactory(code="0301", name="占道经营", parent=parent, default_department=department)
+    spot = CategoryFactory(
+        code="0302", name="乱堆乱放", parent=parent, default_department=department, self_resolvable=True
+    )
+    return Town(city, district, street, community, other, cells, department, unit, other_unit, category, spot)
+
+
+@pytest.fixture
+def grid_worker(town: Town):
+    user = UserFactory(username="gw_a")
+    GridAssignment.objects.create(worker=user, cell=town.cells[0])
+    GridAssignment.objects.create(worker=user, cell=town.cells[1])
+    return user
+
+
+@pytest.fixture
+def centre_operator(town: Town):
+    user = UserFactory(username="centre_community")
+    RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.CENTRE_OPERATOR, area=town.community)
+    return user
+
+
+@pytest.fixture
+def street_operator(town: Town):
+    user = UserFactory(username="centre_street")
+    RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.CENTRE_OPERATOR, area=town.street)
+    return user
+
+
+@pytest.fixture
+def dept_officer(town: Town):
+    user = UserFactory(username="dept_cg")
+    RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.DEPARTMENT_STAFF, unit=town.unit)
+    return user
+
+
+@pytest.fixture
+def supervisor(town: Town):
+    user = UserFactory(username="supervisor_district")
+    RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.SUPERVISOR, area=town.district)
+    return user
+
+
+@pytest.fixture
+def outsider(town: Town):
+    """A grid worker of the other community: a real user with no rights over town.cells[0..3]."""
+    user = UserFactory(username="gw_other")
+    GridAssignment.objects.create(worker=user, cell=town.cells[4])
+    return user
