@@ -37,3 +37,13 @@ class NotPermitted(DomainError):
 
 class OutsideCity(InvalidInput):
     code = "outside_city"
+
+
+class NotFound(DomainError):
+    http_status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    http_status = 409
+    code = "conflict"

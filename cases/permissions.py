@@ -1,0 +1,125 @@
+"""Who may act on a case, by role and jurisdiction (DOMAIN §2).
+
+Jurisdiction is a code prefix: a centre operator or supervisor of area X covers every cell
+whose code starts with X's prefix. The workflow issue only needs these answers; the
+permissions issue moves them onto django-guardian grants without changing the callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cases.models import Case, CaseEvent, RoleAssignment
+from grids.models import GridAssignment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What one user holds, read once per request."""
+
+    is_admin: bool = False
+    cell_ids: frozenset[int] = frozenset()
+    centre_prefixes: tuple[str, ...] = ()
+    unit_ids: frozenset[int] = frozenset()
+    supervisor_prefixes: tuple[str, ...] = ()
+    names: tuple[str, ...] = field(default=())
+
+    @property
+    def is_grid_worker(self) -> bool:
+        return bool(self.cell_ids)
+
+    @property
+    def is_centre_operator(self) -> bool:
+        return bool(self.centre_prefixes)
+
+    @property
+    def is_department_staff(self) -> bool:
+        return bool(self.unit_ids)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return bool(self.supervisor_prefixes)
+
+
+def roles_of(user: AnyUser | None) -> Roles:
+    if user is None or not user.is_authenticated:
+        return Roles()
+    cached: Roles | None = getattr(user, "_wangge_roles", None)
+    if cached is not None:
+        return cached
+    cells = frozenset(GridAssignment.objects.filter(worker=user).values_list("cell_id", flat=True))
+    centre: list[str] = []
+    units: set[int] = set()
+    supervised: list[str] = []
+    for assignment in RoleAssignment.objects.filter(user=user).select_related("area"):
+        if assignment.role == RoleAssignment.Role.DEPARTMENT_STAFF and assignment.unit_id:
+            units.add(assignment.unit_id)
+        elif assignment.area is not None:
+            target = centre if assignment.role == RoleAssignment.Role.CENTRE_OPERATOR else supervised
+            target.append(assignment.area.code_prefix)
+    names = tuple(
+        name
+        for name, held in (
+            ("grid_worker", cells),
+            ("centre_operator", centre),
+            ("department_staff", units),
+            ("supervisor", supervised),
+        )
+        if held
+    )
+    roles = Roles(
+        is_admin=bool(getattr(user, "is_superuser", False)),
+        cell_ids=cells,
+        centre_prefixes=tuple(sorted(centre)),
+        unit_ids=frozenset(units),
+        supervisor_prefixes=tuple(sorted(supervised)),
+        names=names,
+    )
+    user._wangge_roles = roles  # type: ignore[union-attr]
+    return roles
+
+
+def _covers(prefixes: tuple[str, ...], code: str) -> bool:
+    return any(code.startswith(p) for p in prefixes)
+
+
+# Which role performs each action; the services check it, the UI reads it to show buttons.
+CENTRE_ACTIONS = {
+    CaseEvent.Action.ACCEPT,
+    CaseEvent.Action.REJECT,
+    CaseEvent.Action.DISPATCH,
+    CaseEvent.Action.VERIFY_PASS,
+    CaseEvent.Action.VERIFY_FAIL,
+}
+UNIT_ACTIONS = {CaseEvent.Action.SIGN_FOR, CaseEvent.Action.RETURN, CaseEvent.Action.REPORT_HANDLED}
+
+
+def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
+    """The role in which `user` may take `action` on `case`, or None if they may not.
+    `None` as user is the system (Celery jobs, imports), which may do anything."""
+    if user is None:
+        return "system"
+    roles = roles_of(user)
+    if action in CENTRE_ACTIONS and _covers(roles.centre_prefixes, case.cell_code):
+        return "centre_operator"
+    if action in UNIT_ACTIONS and case.unit_id in roles.unit_ids:
+        return "department_staff"
+    if action == CaseEvent.Action.RESOLVE_ON_SPOT and case.reporter_id == user.pk and case.grid_cell_id in roles.cell_ids:
+        return "grid_worker"
+    if action in (CaseEvent.Action.VERIFY_PASS, CaseEvent.Action.VERIFY_FAIL) and case.grid_cell_id in roles.cell_ids:
+        return "grid_worker"
+    if roles.is_admin:
+        return "administrator"
+    return None
+
+
+def reporter_role(user: AnyUser | None) -> str:
+    if user is None:
+        return "system"
+    return "grid_worker" if roles_of(user).is_grid_worker else "citizen"

@@ -1,0 +1,83 @@
+"""Reads of cases. Every list, map, count and export starts from case_list_visible_to."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from cases.models import Case, CaseEvent, Category, DepartmentUnit
+from cases.permissions import roles_of
+
+if TYPE_CHECKING:
+    from cases.permissions import AnyUser
+
+
+def _prefix_q(prefixes: tuple[str, ...]) -> Q:
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(cell_code__startswith=prefix)
+    return q
+
+
+def case_list_visible_to(*, user: AnyUser) -> QuerySet[Case]:
+    """Cases the user may see: own cells, own reports, own jurisdiction, own unit's cases."""
+    roles = roles_of(user)
+    base = Case.objects.select_related("category", "category__parent", "grid_cell", "unit", "centre")
+    if roles.is_admin:
+        return base
+    if not user.is_authenticated:
+        return base.none()
+    q = Q(reporter=user) | Q(grid_cell_id__in=roles.cell_ids) | Q(unit_id__in=roles.unit_ids)
+    q |= _prefix_q(roles.centre_prefixes + roles.supervisor_prefixes)
+    return base.filter(q)
+
+
+def access_case(*, user: AnyUser, case_id: int) -> Case:
+    """The case if the user may see it; 404 alike for "no such case" and "not yours", so
+    ids leak nothing."""
+    case = case_list_visible_to(user=user).filter(pk=case_id).first()
+    if case is None:
+        raise Http404("No such case")
+    return case
+
+
+def centre_queue(*, user: AnyUser) -> QuerySet[Case]:
+    """What a centre operator must act on: new reports, cases to dispatch, work to verify."""
+    roles = roles_of(user)
+    waiting = [Case.Status.REPORTED, Case.Status.ACCEPTED, Case.Status.HANDLED]
+    qs = case_list_visible_to(user=user).filter(status__in=waiting)
+    if roles.is_admin:
+        return qs.order_by("reported_at")
+    return qs.filter(_prefix_q(roles.centre_prefixes)).order_by("reported_at")
+
+
+def unit_queue(*, user: AnyUser) -> QuerySet[Case]:
+    """Cases dispatched to the user's department units and not yet handled."""
+    roles = roles_of(user)
+    return (
+        case_list_visible_to(user=user)
+        .filter(unit_id__in=roles.unit_ids, status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS])
+        .order_by("handle_deadline")
+    )
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor", "unit").prefetch_related("attachments").order_by("created_at", "id")
+
+
+def proposed_unit(*, case: Case) -> DepartmentUnit | None:
+    """The category's default department, in the district of the case's cell."""
+    department_id = case.category.default_department_id
+    if department_id is None:
+        return None
+    return (
+        DepartmentUnit.objects.filter(department_id=department_id, area__code=case.cell_code[:6])
+        .select_related("department")
+        .first()
+    )
+
+
+def leaf_categories() -> QuerySet[Category]:
+    return Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("code")
