@@ -47,3 +47,7 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     http_status = 409
     code = "conflict"
+
+
+class SwappedCoordinates(OutsideCity):
+    code = "swapped_coordinates"

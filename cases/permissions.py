@@ -14,9 +14,9 @@ from cases.models import Case, CaseEvent, RoleAssignment
 from grids.models import GridAssignment
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -47,17 +47,27 @@ class Roles:
         return bool(self.supervisor_prefixes)
 
 
+def person(user: AnyUser) -> User:
+    """The signed-in user as an actor for the services (views pass request.user)."""
+    from django.contrib.auth.models import User as UserModel
+
+    if not isinstance(user, UserModel):
+        raise PermissionError("an anonymous user cannot act on cases")
+    return user
+
+
 def roles_of(user: AnyUser | None) -> Roles:
     if user is None or not user.is_authenticated:
         return Roles()
     cached: Roles | None = getattr(user, "_wangge_roles", None)
     if cached is not None:
         return cached
-    cells = frozenset(GridAssignment.objects.filter(worker=user).values_list("cell_id", flat=True))
+    assert user.pk is not None
+    cells = frozenset(GridAssignment.objects.filter(worker_id=user.pk).values_list("cell_id", flat=True))
     centre: list[str] = []
     units: set[int] = set()
     supervised: list[str] = []
-    for assignment in RoleAssignment.objects.filter(user=user).select_related("area"):
+    for assignment in RoleAssignment.objects.filter(user_id=user.pk).select_related("area"):
         if assignment.role == RoleAssignment.Role.DEPARTMENT_STAFF and assignment.unit_id:
             units.add(assignment.unit_id)
         elif assignment.area is not None:
@@ -81,7 +91,8 @@ def roles_of(user: AnyUser | None) -> Roles:
         supervisor_prefixes=tuple(sorted(supervised)),
         names=names,
     )
-    user._wangge_roles = roles  # type: ignore[union-attr]
+    # Cached on the user object: one request, one read of the role tables.
+    user._wangge_roles = roles  # type: ignore[attr-defined]
     return roles
 
 

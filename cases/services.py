@@ -21,14 +21,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.attachments import validate_photo
-from cases.errors import Conflict, InvalidInput, InvalidTransition, NotFound, NotPermitted, OutsideCity
+from cases.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    OutsideCity,
+    SwappedCoordinates,
+)
 from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit
 from cases.permissions import acting_role, reporter_role
 from cases.worktime import add_working_days, add_working_hours
 from geo.selectors import grid_cell_for_point
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from django.contrib.auth.models import User
+
+    # The acting person; None is the system (Celery jobs, imports).
+    AnyUser = User
 
 S = Case.Status
 A = CaseEvent.Action
@@ -183,7 +194,7 @@ def case_report(
     if cell is None:
         swapped = grid_cell_for_point(Point(location.y, location.x, srid=4326))
         if swapped is not None:
-            raise OutsideCity(
+            raise SwappedCoordinates(
                 _("The point (%(x).6f, %(y).6f) is outside the city; longitude and latitude look swapped.")
                 % {"x": location.x, "y": location.y},
                 field="location",

@@ -1,0 +1,138 @@
+"""API serializers. Input and output are separate; status is never writable: it changes
+only through the action endpoints, which call the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit
+from geo.coords import CoordSystem, point_to_wgs84
+
+
+class CategorySerializer(serializers.ModelSerializer[Category]):
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    default_department = serializers.CharField(source="default_department.name", read_only=True, default=None)
+
+    class Meta:
+        model = Category
+        fields = [
+            "code", "name", "parent_code", "parent_name", "default_department", "severity",
+            "self_resolvable", "sign_for_hours", "handle_days",
+        ]
+
+
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    class Meta:
+        model = Attachment
+        fields = ["id", "file", "created_at"]
+
+
+class CaseEventSerializer(serializers.ModelSerializer[CaseEvent]):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    unit = serializers.CharField(source="unit.name", read_only=True, default=None)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "action", "actor", "role", "unit", "from_status", "to_status", "note", "created_at", "attachments"]
+
+
+class CaseSerializer(serializers.ModelSerializer[Case]):
+    category = serializers.CharField(source="category.code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    grid_cell = serializers.CharField(source="grid_cell.code", read_only=True)
+    centre = serializers.CharField(source="centre.code", read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True, allow_null=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "status", "source", "category", "category_name", "description", "address",
+            "lon", "lat", "grid_cell", "centre", "unit", "unit_name", "self_resolved", "reported_at",
+            "sign_deadline", "handle_deadline", "closed_at",
+        ]
+        read_only_fields = fields
+
+    def get_lon(self, case: Case) -> float:
+        return round(case.location.x, 7)
+
+    def get_lat(self, case: Case) -> float:
+        return round(case.location.y, 7)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "allowed_actions", "attachments"]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, case: Case) -> list[str]:
+        return list(self.context.get("allowed_actions", []))
+
+
+class CaseReportInputSerializer(serializers.Serializer[dict[str, Any]]):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(active=True, parent__isnull=False)
+    )
+    description = serializers.CharField(max_length=2000)
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    coord_system = serializers.ChoiceField(choices=[c.value for c in CoordSystem], default=CoordSystem.WGS84.value)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    client_key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=9)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not -90 <= attrs["lat"] <= 90 and -90 <= attrs["lon"] <= 90 and -180 <= attrs["lat"] <= 180:
+            raise serializers.ValidationError(
+                {"lat": _("Latitude must be between -90 and 90: longitude and latitude look swapped.")},
+                code="swapped_coordinates",
+            )
+        if not -90 <= attrs["lat"] <= 90:
+            raise serializers.ValidationError({"lat": _("Latitude must be between -90 and 90.")})
+        if not -180 <= attrs["lon"] <= 180:
+            raise serializers.ValidationError({"lon": _("Longitude must be between -180 and 180.")})
+        lon, lat = point_to_wgs84(attrs["lon"], attrs["lat"], attrs["coord_system"])
+        attrs["location"] = Point(lon, lat, srid=4326)
+        return attrs
+
+
+class ReasonInputSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+class NoteInputSerializer(serializers.Serializer[dict[str, Any]]):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DispatchInputSerializer(NoteInputSerializer):
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=DepartmentUnit.objects.all(), required=False, allow_null=True, default=None,
+        help_text=_("Department unit; the category's default unit in the case's district when omitted."),
+    )
+
+
+class HandledInputSerializer(serializers.Serializer[dict[str, Any]]):
+    result = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=9)
+
+
+class VerifyInputSerializer(NoteInputSerializer):
+    passed = serializers.BooleanField()
+
+
+class ResolveInputSerializer(serializers.Serializer[dict[str, Any]]):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=9)
+
+

@@ -1,0 +1,162 @@
+"""Case API. Reads start from case_list_visible_to; every write is an action endpoint that
+calls one service (STYLE.md: no PATCH of status, no ModelViewSet on cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import services
+from cases.api.serializers import (
+    CaseDetailSerializer,
+    CaseEventSerializer,
+    CaseReportInputSerializer,
+    CaseSerializer,
+    CategorySerializer,
+    DispatchInputSerializer,
+    HandledInputSerializer,
+    NoteInputSerializer,
+    ReasonInputSerializer,
+    ResolveInputSerializer,
+    VerifyInputSerializer,
+)
+from cases.errors import InvalidInput
+from cases.models import Case, Category
+from cases.permissions import acting_role, person
+from cases.selectors import access_case, case_list_visible_to, case_timeline, leaf_categories, proposed_unit
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
+    serializer_class = CategorySerializer
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return leaf_categories().select_related("default_department")
+
+
+def allowed_for(user: Any, case: Case) -> list[str]:
+    """Actions the user may take on the case now: allowed by state and by role."""
+    return [a for a in services.allowed_actions(case.status) if acting_role(user, case, a) is not None]
+
+
+class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
+    serializer_class = CaseSerializer
+
+    def get_queryset(self) -> QuerySet[Case]:
+        qs = case_list_visible_to(user=self.request.user)
+        params = self.request.query_params
+        if params.get("status"):
+            qs = qs.filter(status__in=params["status"].split(","))
+        if params.get("category"):
+            qs = qs.filter(category__code=params["category"])
+        if params.get("cell"):
+            qs = qs.filter(cell_code__startswith=params["cell"])
+        return qs.order_by("-reported_at", "-id")
+
+    def _detail(self, request: Request, case: Case, code: int = status.HTTP_200_OK) -> Response:
+        case = access_case(user=request.user, case_id=case.pk)
+        context = {"request": request, "allowed_actions": allowed_for(request.user, case)}
+        return Response(CaseDetailSerializer(case, context=context).data, status=code)
+
+    @extend_schema(responses=CaseDetailSerializer)
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        return self._detail(request, access_case(user=request.user, case_id=_id(pk)))
+
+    @extend_schema(request=CaseReportInputSerializer, responses=CaseDetailSerializer)
+    def create(self, request: Request) -> Response:
+        data = CaseReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        key = v["client_key"] or None
+        replay = bool(key) and Case.objects.filter(client_key=key).exists()
+        case = services.case_report(
+            actor=person(request.user), category=v["category"], location=v["location"], description=v["description"],
+            address=v["address"], client_key=key, photos=v["photos"], source=Case.Source.API,
+        )
+        return self._detail(request, case, status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+    @extend_schema(responses=CaseEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, pk: str | None = None) -> Response:
+        case = access_case(user=request.user, case_id=_id(pk))
+        return Response(CaseEventSerializer(case_timeline(case=case), many=True).data)
+
+    def _act(
+        self, request: Request, pk: str | None, serializer_class: type[serializers.Serializer[Any]],
+        perform: Callable[[Case, dict[str, Any]], Case],
+    ) -> Response:
+        case = access_case(user=request.user, case_id=_id(pk))
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._detail(request, perform(case, data.validated_data))
+
+    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_accept(
+            case_id=c.pk, actor=person(request.user), note=v["note"]))
+
+    @extend_schema(request=ReasonInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, ReasonInputSerializer, lambda c, v: services.case_reject(
+            case_id=c.pk, actor=person(request.user), reason=v["reason"]))
+
+    @extend_schema(request=DispatchInputSerializer, responses=CaseDetailSerializer)
+    # Not named `dispatch`: that is APIView's request entry point.
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_case(self, request: Request, pk: str | None = None) -> Response:
+        def perform(case: Case, v: dict[str, Any]) -> Case:
+            unit = v["unit"] or proposed_unit(case=case)
+            if unit is None:
+                raise InvalidInput(_("Choose a department unit: the category has no default."), field="unit")
+            return services.case_dispatch(case_id=case.pk, actor=person(request.user), unit=unit, note=v["note"])
+
+        return self._act(request, pk, DispatchInputSerializer, perform)
+
+    @extend_schema(request=None, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="sign-for")
+    def sign_for(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_sign_for(
+            case_id=c.pk, actor=person(request.user)))
+
+    @extend_schema(request=ReasonInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, ReasonInputSerializer, lambda c, v: services.case_return(
+            case_id=c.pk, actor=person(request.user), reason=v["reason"]))
+
+    @extend_schema(request=HandledInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="report-handled")
+    def report_handled(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, HandledInputSerializer, lambda c, v: services.case_report_handled(
+            case_id=c.pk, actor=person(request.user), result=v["result"], photos=v["photos"]))
+
+    @extend_schema(request=VerifyInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, VerifyInputSerializer, lambda c, v: services.case_verify(
+            case_id=c.pk, actor=person(request.user), passed=v["passed"], note=v["note"]))
+
+    @extend_schema(request=ResolveInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="resolve-on-spot")
+    def resolve_on_spot(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, ResolveInputSerializer, lambda c, v: services.case_resolve_on_spot(
+            case_id=c.pk, actor=person(request.user), note=v["note"], photos=v["photos"]))
+
+
+def _id(pk: str | None) -> int:
+    try:
+        return int(pk or "")
+    except ValueError:
+        raise Http404("No such case") from None
