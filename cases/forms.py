@@ -1,0 +1,169 @@
+"""Web forms for the case screens. They check shape (required, ranges, real images) so
+errors show next to the field; the rules of the workflow stay in cases.services, which the
+views call with the cleaned data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.gis.geos import Point
+from django.core.files.base import File
+from django.utils.translation import gettext_lazy as _
+
+from cases.attachments import PayloadTooLarge, validate_photo
+from cases.errors import DomainError
+from cases.models import Category, DepartmentUnit
+from cases.selectors import leaf_categories
+from geo.coords import CoordSystem, point_to_wgs84
+
+PHOTO_ACCEPT = "image/*"
+
+
+class PhotoInput(forms.ClearableFileInput):
+    """A file input that opens the phone camera (capture) but still allows the gallery."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"accept": PHOTO_ACCEPT, "capture": "environment", **(attrs or {})})
+
+
+def clean_photo_field(photo: File | None) -> File | None:
+    """The same check the services make, done early so the error sits on the photo field.
+    An oversize photo keeps the code "too_large" so the view can answer 413."""
+    if photo is None:
+        return None
+    try:
+        validate_photo(photo)
+    except PayloadTooLarge as error:
+        raise forms.ValidationError(error.message, code="too_large") from None
+    except DomainError as error:
+        raise forms.ValidationError(error.message, code="invalid_image") from None
+    return photo
+
+
+class DomainErrorFormMixin:
+    """Puts a service's DomainError on the field it names, so nothing typed is lost."""
+
+    # Services name fields in their own words; map them onto this form's field names.
+    service_fields: dict[str, str] = {"photos": "photo"}
+
+    def add_domain_error(self, error: DomainError) -> None:
+        form: forms.BaseForm = self  # type: ignore[assignment]
+        name = str(error.extra.get("field") or "")
+        name = self.service_fields.get(name, name)
+        form.add_error(name if name in form.fields else None, error.message)
+
+    def has_too_large_photo(self) -> bool:
+        form: forms.BaseForm = self  # type: ignore[assignment]
+        return any(e.code == "too_large" for e in form.errors.as_data().get("photo", []))
+
+
+class ReportForm(DomainErrorFormMixin, forms.Form):
+    service_fields = {"photos": "photo", "location": "lon"}
+
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, empty_value=None)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    address = forms.CharField(label=_("Address (optional)"), max_length=200, required=False)
+    # Filled by the map or the phone's GPS; typed by hand only as a fallback.
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
+                           widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
+                           widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    coord_system = forms.ChoiceField(
+        label=_("Coordinate system"),
+        choices=[(CoordSystem.WGS84, "WGS84 (GPS)"), (CoordSystem.GCJ02, "GCJ-02 (AMap, Tencent)"),
+                 (CoordSystem.BD09, "BD-09 (Baidu)")],
+        initial=CoordSystem.WGS84,
+    )
+    photo = forms.FileField(label=_("Photo"), required=False, widget=PhotoInput)
+    # One key per filled form: a resubmit after a lost response finds the first case.
+    client_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.categories = {c.pk: c for c in leaf_categories()}
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for category in self.categories.values():
+            parent_name = category.parent.name if category.parent else ""
+            groups.setdefault(parent_name, []).append((category.pk, category.name))
+        field = self.fields["category"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Choose a category"))] + [(name, items) for name, items in groups.items()]
+
+    def clean_category(self) -> Category:
+        pk = self.cleaned_data["category"]
+        category = self.categories.get(pk)
+        if category is None:
+            raise forms.ValidationError(_("Choose a category from the list."))
+        return category
+
+    def clean_photo(self) -> File | None:
+        return clean_photo_field(self.cleaned_data.get("photo"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        lon, lat = data.get("lon"), data.get("lat")
+        if "lon" not in self.errors and "lat" not in self.errors:
+            if lon is None or lat is None:
+                self.add_error("lon", _("Set the place: tap the map or use my location."))
+            else:
+                x, y = point_to_wgs84(lon, lat, data.get("coord_system") or CoordSystem.WGS84)
+                data["location"] = Point(x, y, srid=4326)
+        return data
+
+
+class NoteForm(DomainErrorFormMixin, forms.Form):
+    """Accept, dispatch and verify: an optional note on the timeline."""
+
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RequiredNoteForm(NoteForm):
+    """Verify fail: the note says what is still wrong."""
+
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(DomainErrorFormMixin, forms.Form):
+    """Reject and return: a reason is required."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EmptyForm(DomainErrorFormMixin, forms.Form):
+    """Sign for: nothing to fill in."""
+
+
+class DispatchForm(DomainErrorFormMixin, forms.Form):
+    unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=DepartmentUnit.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, cell_code: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Units of the case's district, and city-wide units (area code ends in 00).
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
+            .select_related("department")
+            .order_by("department__code")
+        )
+
+
+class HandledForm(DomainErrorFormMixin, forms.Form):
+    result = forms.CharField(label=_("Result"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    photo = forms.FileField(label=_("Photo of the result"), required=False, widget=PhotoInput)
+
+    def clean_photo(self) -> File | None:
+        return clean_photo_field(self.cleaned_data.get("photo"))
+
+
+class ResolveOnSpotForm(DomainErrorFormMixin, forms.Form):
+    note = forms.CharField(label=_("What was done"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    photo = forms.FileField(label=_("Photo of the result"), widget=PhotoInput)
+
+    def clean_photo(self) -> File | None:
+        return clean_photo_field(self.cleaned_data.get("photo"))
