@@ -19,7 +19,7 @@ if ! "$PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT"; then
   source scripts/pg_local.sh
   mkdir -p "$PGLOCAL"
   if [ ! -f "$PGLOCAL/data/PG_VERSION" ]; then
-    "${RUNAS[@]}" "$PGBIN/initdb" -q -D "$PGLOCAL/data" -U "$PGUSER" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "${RUNAS[@]}" "$PGBIN/initdb" -D "$PGLOCAL/data" -U "$PGUSER" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   "${RUNAS[@]}" "$PGBIN/pg_ctl" -s -w -D "$PGLOCAL/data" -l "$PGLOCAL/server.log" \
     -o "-h $PGHOST -p $PGPORT -k $PGLOCAL" start
