@@ -14,7 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    # Scores are for the horizon starting tomorrow; 02:30 leaves the night's cases in.
+    # Scores the horizon starting today from cases up to midnight; 02:30 is after the day closes.
     "risk-score-all-cells": {
         "task": "geo.tasks.risk_score_all_cells_task",
         "schedule": crontab(hour=2, minute=30),

@@ -178,6 +178,28 @@ BASEMAP_ATTRIBUTION = envstr("BASEMAP_ATTRIBUTION", "")
 GRID_TOLERANCE_M2 = envfloat("GRID_TOLERANCE_M2", "1.0")
 RISK_HORIZON_DAYS = envint("RISK_HORIZON_DAYS", "7")
 RISK_HALF_LIFE_DAYS = envfloat("RISK_HALF_LIFE_DAYS", "30")
+RISK_LOOKBACK_DAYS = envint("RISK_LOOKBACK_DAYS", "365")
+# Share of cells with a non-zero score per warning level: top 2% red, next 5% orange, next 13% yellow.
+RISK_LEVEL_QUANTILES = {
+    "red": envfloat("RISK_RED_SHARE", "0.02"),
+    "orange": envfloat("RISK_ORANGE_SHARE", "0.05"),
+    "yellow": envfloat("RISK_YELLOW_SHARE", "0.13"),
+}
+
+
+def _risk_thresholds(raw: str) -> dict[str, float] | None:
+    """Fixed thresholds in expected cases per horizon, "red,orange,yellow" (e.g. "5,2,0.5")."""
+    if not raw:
+        return None
+    try:
+        red, orange, yellow = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise ImproperlyConfigured(f"RISK_LEVEL_THRESHOLDS must be three numbers, got {raw!r}") from None
+    return {"red": red, "orange": orange, "yellow": yellow}
+
+
+# Set for small pilots, where shares of a few dozen cells would never reach red.
+RISK_LEVEL_THRESHOLDS = _risk_thresholds(envstr("RISK_LEVEL_THRESHOLDS", ""))
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (31.57, 120.30),

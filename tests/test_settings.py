@@ -31,6 +31,7 @@ def test_database_url_is_read_from_environment():
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1/x"}, "postgis://"),
         ({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY must be set"),
         ({"METRIC_SRID": "web-mercator"}, "METRIC_SRID must be an integer"),
+        ({"RISK_LEVEL_THRESHOLDS": "5,2"}, "RISK_LEVEL_THRESHOLDS must be three numbers"),
     ],
 )
 def test_bad_setting_raises_improperly_configured(env, message):
@@ -50,6 +51,7 @@ def test_secret_from_file(tmp_path):
 
 
 def test_beat_schedules_the_risk_job():
+    from geo.tasks import risk_score_all_cells_task
     from governance.celery import app
 
-    assert app.conf.beat_schedule["risk-score-all-cells"]["task"] == "geo.tasks.risk_score_all_cells_task"
+    assert app.conf.beat_schedule["risk-score-all-cells"]["task"] == risk_score_all_cells_task.name

@@ -1,0 +1,185 @@
+"""Writes of spatial analysis results: the nightly risk scores of every grid cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import F, FloatField, Func
+from django.utils import timezone
+from numpy.typing import NDArray
+
+from cases.models import Case, Category
+from geo import risk
+from geo.models import RiskScore
+from grids.models import GridCell
+
+logger = logging.getLogger(__name__)
+
+# Defaults until governance/settings.py carries these; a city overrides them there.
+
+MODELS = (risk.RECENCY_V1,)
+_BATCH_SIZE = 2000
+_FETCH_CHUNK = 50_000
+_SECONDS_PER_DAY = 86_400.0
+
+
+class _Epoch(Func):
+    # Seconds as a float: EXTRACT returns numeric, which psycopg turns into slow Decimals.
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class _History:
+    """The case history as arrays, one entry per case."""
+
+    cell_index: NDArray[np.intp]
+    ages_days: NDArray[np.float64]
+    category_index: NDArray[np.intp]
+    category_codes: list[str]
+
+
+def _level_policy() -> tuple[Mapping[str, float] | None, Mapping[str, float] | None]:
+    """(shares, thresholds) from settings; fixed thresholds win when a city sets them."""
+    thresholds: Mapping[str, float] | None = settings.RISK_LEVEL_THRESHOLDS
+    shares: Mapping[str, float] = settings.RISK_LEVEL_QUANTILES
+    try:
+        # Validate before reading a million cases, not after.
+        risk.assign_levels(np.zeros(0), shares=shares, thresholds=thresholds)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"RISK_LEVEL_THRESHOLDS / RISK_LEVEL_QUANTILES: {exc}") from None
+    return shares, thresholds
+
+
+def _top_level_categories() -> tuple[NDArray[np.int64], NDArray[np.intp], list[str]]:
+    """(category ids sorted, their top-level position, top-level codes sorted).
+
+    Mapped here rather than joined per case: a few hundred categories against a million cases."""
+    rows = list(Category.objects.order_by("pk").values_list("pk", "parent_id", "code"))
+    code_of = {pk: code for pk, _parent, code in rows}
+    top_codes = sorted(code for _pk, parent, code in rows if parent is None)
+    position = {code: i for i, code in enumerate(top_codes)}
+    ids = np.array([pk for pk, _parent, _code in rows], dtype=np.int64)
+    # Two-level taxonomy: a category's top level is its parent, or itself.
+    top = np.array([position[code_of[parent] if parent else code] for _pk, parent, code in rows], dtype=np.intp)
+    return ids, top, top_codes
+
+
+def _load_history(*, cutoff: dt.datetime, lookback_days: int, cell_ids: NDArray[np.int64]) -> _History:
+    """Cases reported in [cutoff − lookback, cutoff) as arrays: no model instances.
+
+    Rejected reports (invalid or duplicate) are not incidents. Cases the risk warning
+    itself filed are left out, or a red cell would keep itself red."""
+    since = cutoff - dt.timedelta(days=lookback_days)
+    rows = (
+        Case.objects.filter(reported_at__gte=since, reported_at__lt=cutoff)
+        .exclude(status=Case.Status.REJECTED)
+        .exclude(source=Case.Source.RISK_WARNING)
+        .order_by()
+        .annotate(epoch=_Epoch(F("reported_at")))
+        .values_list("grid_cell_id", "category_id", "epoch")
+    )
+    data = np.fromiter(
+        rows.iterator(chunk_size=_FETCH_CHUNK),
+        dtype=np.dtype([("cell", np.int64), ("category", np.int64), ("epoch", np.float64)]),
+    )
+    # Sorted by cell and time so the floating-point sums never depend on the order the
+    # database returned rows in: a re-run writes bit-identical scores.
+    data = data[np.lexsort((data["epoch"], data["cell"]))]
+    # A cell imported after the cell list was read is scored from the next run on.
+    position = np.minimum(np.searchsorted(cell_ids, data["cell"]), max(cell_ids.shape[0] - 1, 0))
+    data = data[cell_ids[position] == data["cell"]] if cell_ids.size else data[:0]
+    category_ids, category_top, category_codes = _top_level_categories()
+    # Clipped to the window: float rounding at its edges must not fail the model's checks.
+    ages = np.clip((cutoff.timestamp() - data["epoch"]) / _SECONDS_PER_DAY, 0.0, float(lookback_days))
+    return _History(
+        cell_index=np.searchsorted(cell_ids, data["cell"]).astype(np.intp),
+        ages_days=ages,
+        category_index=category_top[np.searchsorted(category_ids, data["category"])],
+        category_codes=category_codes,
+    )
+
+
+@transaction.atomic
+def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, model: str = risk.RECENCY_V1) -> int:
+    """Scores every grid cell for the horizon starting `as_of` from the cases reported
+    before `as_of` 00:00 (settings.TIME_ZONE) and upserts one RiskScore per cell for
+    (as_of, model). Returns the number of cells scored.
+
+    Idempotent: a second run for the same day and model updates the same rows in place
+    (a different `horizon_days` overwrites the first run's). Locks only the RiskScore rows
+    it writes, always in cell-id order, so two concurrent runs for the same day queue
+    behind each other instead of deadlocking. Triggers nothing; patrol tasks for red and
+    orange cells are a later issue."""
+    if model not in MODELS:
+        raise ValueError(f"unknown risk model {model!r}; known: {', '.join(MODELS)}")
+    started = time.monotonic()
+    horizon = horizon_days if horizon_days is not None else int(settings.RISK_HORIZON_DAYS)
+    if horizon <= 0:
+        raise ValueError("horizon_days must be positive")
+    half_life = float(settings.RISK_HALF_LIFE_DAYS)
+    lookback = settings.RISK_LOOKBACK_DAYS
+    shares, thresholds = _level_policy()
+    cutoff = timezone.make_aware(dt.datetime.combine(as_of, dt.time.min), timezone.get_default_timezone())
+
+    cells = np.array(list(GridCell.objects.order_by("pk").values_list("pk", "households")), dtype=np.int64)
+    if cells.size == 0:
+        return 0
+    cell_ids, households = cells[:, 0], cells[:, 1]
+    n_cells = int(cell_ids.shape[0])
+    history = _load_history(cutoff=cutoff, lookback_days=lookback, cell_ids=cell_ids)
+    loaded = time.monotonic()
+
+    scores = risk.recency_scores(
+        history.cell_index,
+        history.ages_days,
+        n_cells=n_cells,
+        half_life_days=half_life,
+        lookback_days=lookback,
+        horizon_days=horizon,
+    )
+    levels = risk.assign_levels(scores, shares=shares, thresholds=thresholds)
+    factors = risk.top_factors(
+        history.cell_index,
+        history.ages_days,
+        history.category_index,
+        n_cells=n_cells,
+        category_codes=history.category_codes,
+        half_life_days=half_life,
+        per_1000_households=risk.per_thousand_households(scores, households),
+    )
+
+    RiskScore.objects.bulk_create(
+        [
+            RiskScore(
+                cell_id=cell_id,
+                horizon_start=as_of,
+                horizon_days=horizon,
+                model=model,
+                score=score,
+                level=level,
+                factors=cell_factors,
+            )
+            for cell_id, score, level, cell_factors in zip(
+                cell_ids.tolist(), scores.tolist(), levels.tolist(), factors, strict=True
+            )
+        ],
+        batch_size=_BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["cell", "horizon_start", "model"],
+        update_fields=["horizon_days", "score", "level", "factors", "computed_at"],
+    )
+    counts = {level: int(np.count_nonzero(levels == level)) for level in risk.LEVELS}
+    logger.info(
+        "risk %s as of %s: %d cells, %d cases, levels %s; load %.1fs, total %.1fs",
+        model, as_of, n_cells, history.cell_index.shape[0], counts, loaded - started, time.monotonic() - started,
+    )
+    return n_cells
