@@ -47,7 +47,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
-    fields = ["created_at", "action", "actor", "role", "from_status", "to_status", "unit", "note"]
+    fields = ("created_at", "action", "actor", "role", "from_status", "to_status", "unit", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -51,7 +51,9 @@ class DomainErrorFormMixin:
         form: forms.BaseForm = self  # type: ignore[assignment]
         name = str(error.extra.get("field") or "")
         name = self.service_fields.get(name, name)
-        form.add_error(name if name in form.fields else None, error.message)
+        # Hidden fields have no place to show an error: those go to the top of the form.
+        visible = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if visible else None, error.message)
 
     def has_too_large_photo(self) -> bool:
         form: forms.BaseForm = self  # type: ignore[assignment]
@@ -66,10 +68,11 @@ class ReportForm(DomainErrorFormMixin, forms.Form):
         label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
     address = forms.CharField(label=_("Address (optional)"), max_length=200, required=False)
-    # Filled by the map or the phone's GPS; typed by hand only as a fallback.
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
+    # Filled by the map or the phone's GPS; typed by hand only as a fallback. No range
+    # check here: the service tells "outside the city" from "longitude and latitude swapped".
+    lon = forms.FloatField(label=_("Longitude"), required=False,
                            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
+    lat = forms.FloatField(label=_("Latitude"), required=False,
                            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
     coord_system = forms.ChoiceField(
         label=_("Coordinate system"),
@@ -103,7 +106,8 @@ class ReportForm(DomainErrorFormMixin, forms.Form):
         return clean_photo_field(self.cleaned_data.get("photo"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         lon, lat = data.get("lon"), data.get("lat")
         if "lon" not in self.errors and "lat" not in self.errors:
             if lon is None or lat is None:

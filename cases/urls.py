@@ -1,3 +1,17 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import URLPattern, path
+
+from cases import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("cases/report/", views.case_report, name="case-report"),
+    path("cases/mine/", views.my_reports, name="my-reports"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/photos/<int:attachment_id>/", views.case_photo, name="case-photo"),
+    path("cases/<int:pk>/<slug:action>/", views.case_action, name="case-action"),
+    path("centre/queue/", views.centre_queue, name="centre-queue"),
+    path("unit/queue/", views.unit_queue, name="unit-queue"),
+    path("supervisor/counts/", views.supervisor_counts, name="supervisor-counts"),
+]
