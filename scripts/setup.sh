@@ -50,9 +50,11 @@ stamp=.venv/.requirements.sha
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> installing requirements.txt"
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  # This machine's pip config names local mirrors that may be absent; their warnings are noise.
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
   echo "$want" > "$stamp"
 fi
 
+# Translations are compiled here, not committed: the .po files are the source.
 .venv/bin/python manage.py compilemessages -v 0 --ignore=.venv >/dev/null
 .venv/bin/python manage.py collectstatic --noinput -v 0
