@@ -6,7 +6,7 @@ and town names are real Wuxi names placed at made-up locations, community and vi
 are made up, and the codes below district level follow the shape of the national statistical
 codes (街道 001-099, 镇 100-199, 社区 001-199, 村 200-399) but not their real values.
 
-Subdivision happens in the metric CRS (settings.METRIC_SRID): seed points drawn from an
+Subdivision happens in a local plane in metres (an affine map of lon/lat): seed points drawn from an
 "urbanness" density, grouped by k-means, then Voronoi polygons clipped to the parent. Each
 level therefore tiles its parent exactly, as the boundary importer demands of comprehensive
 grids (DOMAIN §1), and cells are small where people live densely.
@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.gis import geos
@@ -171,6 +170,31 @@ def _projector(source: int, target: int) -> XYTransform:
         return np.column_stack([x, y])
 
     return project
+
+
+# Centre of Wuxi, for the local plane below.
+_LON0, _LAT0 = 120.3, 31.6
+_M_PER_DEG_LAT = 110_574.0
+_M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(_LAT0))
+
+
+def _local_plane() -> tuple[XYTransform, XYTransform]:
+    """An equirectangular plane in metres around Wuxi, and its inverse.
+
+    The map is affine, so a straight edge in the plane is a straight edge in lon/lat: a
+    vertex that Voronoi clipping puts on a parent's edge stays exactly on that edge once
+    stored in SRID 4326. A true projection (EPSG:4549) bends long edges and leaves
+    sub-metre slivers that the boundary importer rightly refuses. Over Wuxi's ~1 degree of
+    latitude the plane's scale is off by under 1%, which only shifts seed densities.
+    """
+
+    def forward(xy: Array) -> Array:
+        return np.column_stack([(xy[:, 0] - _LON0) * _M_PER_DEG_LON, (xy[:, 1] - _LAT0) * _M_PER_DEG_LAT])
+
+    def inverse(xy: Array) -> Array:
+        return np.column_stack([xy[:, 0] / _M_PER_DEG_LON + _LON0, xy[:, 1] / _M_PER_DEG_LAT + _LAT0])
+
+    return forward, inverse
 
 
 def read_boundaries(directory: Path = DATA_DIR) -> dict[str, MultiPolygon]:
@@ -459,19 +483,17 @@ def plan_city(
     boundaries: dict[str, MultiPolygon] | None = None,
     *,
     seed: int = 1,
-    metric_srid: int = 4549,
     districts: Iterable[DistrictSpec] = DISTRICTS,
     scale: float = 1.0,
 ) -> CityPlan:
     """The whole generated city in WGS84, parents before children.
 
-    Every geometry goes WGS84 → metric → WGS84 once, parents included, so a vertex that
+    Every geometry goes WGS84 → local plane → WGS84 once, parents included, so a vertex that
     parent and child share has the very same coordinates in both. `scale` shrinks the cell
     targets (tests use it to plan quickly).
     """
     boundaries = boundaries if boundaries is not None else read_boundaries()
-    to_metric = _projector(4326, metric_srid)
-    to_lonlat = _projector(metric_srid, 4326)
+    to_metric, to_lonlat = _local_plane()
     density = Density.for_wuxi(to_metric)
     rng = np.random.default_rng(seed)
     names = _Names(rng)
@@ -1019,14 +1041,13 @@ def _play(
 
 def load_demo_city(
     *, seed: int = 1, cases: int = 400, now: dt.datetime | None = None, log: Callable[[str], object] = print,
-    directory: Path = DATA_DIR, metric_srid: int | None = None,
+    directory: Path = DATA_DIR,
 ) -> LoadReport:
     """Plans and writes the whole demo. The caller owns the transaction (the command wraps
     the load in one, so a failure leaves nothing behind). Geometry, people and cases draw
     from separate random streams of `seed`, so asking for more cases keeps the same map."""
     report = LoadReport()
     now = now or timezone.now()
-    srid = metric_srid or int(settings.METRIC_SRID)
     clock = time.perf_counter()
 
     def lap(name: str) -> None:
@@ -1035,7 +1056,7 @@ def load_demo_city(
         log(f"  {name}: {report.timings[name]:.1f} s")
         clock = time.perf_counter()
 
-    plan = plan_city(read_boundaries(directory), seed=seed, metric_srid=srid)
+    plan = plan_city(read_boundaries(directory), seed=seed)
     lap("plan geometry")
     areas, cells = write_places(plan)
     lap("write areas and cells")
