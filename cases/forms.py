@@ -20,7 +20,7 @@ from geo.coords import CoordSystem, point_to_wgs84
 PHOTO_ACCEPT = "image/*"
 
 
-class PhotoInput(forms.ClearableFileInput):
+class PhotoInput(forms.FileInput):
     """A file input that opens the phone camera (capture) but still allows the gallery."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
@@ -76,8 +76,8 @@ class ReportForm(DomainErrorFormMixin, forms.Form):
                            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
     coord_system = forms.ChoiceField(
         label=_("Coordinate system"),
-        choices=[(CoordSystem.WGS84, "WGS84 (GPS)"), (CoordSystem.GCJ02, "GCJ-02 (AMap, Tencent)"),
-                 (CoordSystem.BD09, "BD-09 (Baidu)")],
+        choices=[(CoordSystem.WGS84, _("WGS84 (GPS)")), (CoordSystem.GCJ02, _("GCJ-02 (AMap, Tencent)")),
+                 (CoordSystem.BD09, _("BD-09 (Baidu)"))],
         initial=CoordSystem.WGS84,
     )
     photo = forms.FileField(label=_("Photo"), required=False, widget=PhotoInput)

@@ -1,0 +1,469 @@
+"""Server-rendered screens for each role. Views are thin: selectors read, services write,
+and a DomainError from a service comes back to the page it came from with its message
+and HTTP status, never as a 500."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import mimetypes
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import File
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases import services
+from cases.errors import DomainError, NotFound
+from cases.forms import (
+    DispatchForm,
+    DomainErrorFormMixin,
+    EmptyForm,
+    HandledForm,
+    NoteForm,
+    ReasonForm,
+    ReportForm,
+    RequiredNoteForm,
+    ResolveOnSpotForm,
+)
+from cases.models import Case, CaseEvent
+from cases.permissions import Roles, acting_role, person, roles_of
+from cases.selectors import access_case, case_list_visible_to, case_timeline, proposed_unit
+from cases.selectors import centre_queue as select_centre_queue
+from cases.selectors import unit_queue as select_unit_queue
+from grids.models import Area
+
+if TYPE_CHECKING:
+    from cases.permissions import AnyUser
+
+A = CaseEvent.Action
+PAGE_SIZE = 50
+
+ROLE_LABELS: dict[str, Promise] = {
+    "grid_worker": gettext_lazy("Grid worker"),
+    "centre_operator": gettext_lazy("Centre operator"),
+    "department_staff": gettext_lazy("Department staff"),
+    "supervisor": gettext_lazy("Supervisor"),
+    "citizen": gettext_lazy("Citizen"),
+    "administrator": gettext_lazy("Administrator"),
+    "system": gettext_lazy("System"),
+}
+
+
+def page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """render() plus the user's roles, which the header needs to show the right links."""
+    return render(request, template, {"roles": roles_of(request.user), **context}, status=status)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("Your role does not give access to this page."))
+
+
+def _paginate(request: HttpRequest, qs: QuerySet[Case]) -> Page:
+    # Lists never need the polygons of the cell or centre: skip them.
+    qs = qs.defer("grid_cell__geom", "centre__geom", "location")
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _case_list(request: HttpRequest, qs: QuerySet[Case], *, title: str, empty: str) -> HttpResponse:
+    return page(request, "cases/case_list.html", {
+        "title": title, "empty": empty, "page_obj": _paginate(request, qs), "now": timezone.now(),
+    })
+
+
+# --- home -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Sends each role to the screen it works from; someone with several roles gets the
+    one with the most urgent work (centre queue first)."""
+    roles = roles_of(request.user)
+    if roles.is_centre_operator:
+        return redirect("centre-queue")
+    if roles.is_department_staff:
+        return redirect("unit-queue")
+    if roles.is_grid_worker:
+        return redirect("case-report")
+    if roles.is_supervisor or roles.is_admin:
+        return redirect("supervisor-map")
+    if getattr(request.user, "is_staff", False):
+        return redirect("admin:index")
+    return page(request, "home_no_role.html", {})
+
+
+# --- grid worker ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_report(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    _require(roles.is_grid_worker or roles.is_admin)
+    if request.method != "POST":
+        return _report_page(request, ReportForm())
+    form = ReportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _report_page(request, form, status=413 if form.has_too_large_photo() else 400)
+    data = form.cleaned_data
+    try:
+        case = services.case_report(
+            actor=person(request.user),
+            category=data["category"],
+            location=data["location"],
+            description=data["description"],
+            address=data["address"],
+            client_key=data["client_key"] or None,
+            photos=[data["photo"]] if data["photo"] else [],
+        )
+    except DomainError as error:
+        form.add_domain_error(error)
+        return _report_page(request, form, status=error.http_status)
+    messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
+    return redirect("case-detail", pk=case.pk)
+
+
+def _report_page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
+    return page(request, "cases/report.html", {
+        "form": form, "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def my_reports(request: HttpRequest) -> HttpResponse:
+    qs = case_list_visible_to(user=request.user).filter(reporter=person(request.user)).order_by("-reported_at")
+    return _case_list(request, qs, title=_("My reports"), empty=_("You have not filed any reports yet."))
+
+
+# --- queues ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def centre_queue(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    _require(roles.is_centre_operator or roles.is_admin)
+    return _case_list(request, select_centre_queue(user=request.user), title=_("Centre queue"),
+                      empty=_("Nothing waits for the centre."))
+
+
+@login_required
+@require_GET
+def unit_queue(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    _require(roles.is_department_staff or roles.is_admin)
+    return _case_list(request, select_unit_queue(user=request.user), title=_("My unit"),
+                      empty=_("No cases for your unit."))
+
+
+# --- the case page and its actions ----------------------------------------------------
+
+
+def _photos(data: dict[str, Any]) -> list[File]:
+    return [data["photo"]] if data.get("photo") else []
+
+
+def _resolve(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_resolve_on_spot(case_id=pk, actor=person(user), note=d["note"], photos=_photos(d))
+
+
+def _accept(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_accept(case_id=pk, actor=person(user), note=d["note"])
+
+
+def _reject(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_reject(case_id=pk, actor=person(user), reason=d["reason"])
+
+
+def _dispatch(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_dispatch(case_id=pk, actor=person(user), unit=d["unit"], note=d["note"])
+
+
+def _sign_for(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_sign_for(case_id=pk, actor=person(user))
+
+
+def _return(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_return(case_id=pk, actor=person(user), reason=d["reason"])
+
+
+def _handled(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_report_handled(case_id=pk, actor=person(user), result=d["result"], photos=_photos(d))
+
+
+def _verify_pass(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_verify(case_id=pk, actor=person(user), passed=True, note=d["note"])
+
+
+def _verify_fail(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_verify(case_id=pk, actor=person(user), passed=False, note=d["note"])
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    form_class: type[forms.Form]
+    run: Callable[[int, AnyUser, dict[str, Any]], Case]
+    done: Promise  # flash message after success
+    danger: bool = False
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    A.RESOLVE_ON_SPOT: ActionSpec(ResolveOnSpotForm, _resolve, gettext_lazy("Resolved on the spot and closed.")),
+    A.ACCEPT: ActionSpec(NoteForm, _accept, gettext_lazy("Accepted.")),
+    A.REJECT: ActionSpec(ReasonForm, _reject, gettext_lazy("Rejected."), danger=True),
+    A.DISPATCH: ActionSpec(DispatchForm, _dispatch, gettext_lazy("Dispatched.")),
+    A.SIGN_FOR: ActionSpec(EmptyForm, _sign_for, gettext_lazy("Signed for.")),
+    A.RETURN: ActionSpec(ReasonForm, _return, gettext_lazy("Returned to the centre."), danger=True),
+    A.REPORT_HANDLED: ActionSpec(HandledForm, _handled, gettext_lazy("Reported as handled.")),
+    A.VERIFY_PASS: ActionSpec(NoteForm, _verify_pass, gettext_lazy("Verified and closed.")),
+    A.VERIFY_FAIL: ActionSpec(RequiredNoteForm, _verify_fail, gettext_lazy("Sent back for rework."), danger=True),
+}
+
+# How actions appear on the page: verify pass and fail share one note box and two buttons.
+PANELS: list[tuple[str, tuple[str, ...]]] = [
+    ("resolve_on_spot", (A.RESOLVE_ON_SPOT,)),
+    ("accept", (A.ACCEPT,)),
+    ("dispatch", (A.DISPATCH,)),
+    ("reject", (A.REJECT,)),
+    ("sign_for", (A.SIGN_FOR,)),
+    ("report_handled", (A.REPORT_HANDLED,)),
+    ("return", (A.RETURN,)),
+    ("verify", (A.VERIFY_PASS, A.VERIFY_FAIL)),
+]
+PANEL_TITLES: dict[str, Promise] = {
+    "resolve_on_spot": gettext_lazy("Resolve on the spot"),
+    "accept": gettext_lazy("Accept"),
+    "dispatch": gettext_lazy("Dispatch"),
+    "reject": gettext_lazy("Reject"),
+    "sign_for": gettext_lazy("Sign for"),
+    "report_handled": gettext_lazy("Report handled"),
+    "return": gettext_lazy("Return"),
+    "verify": gettext_lazy("Verify"),
+}
+BUTTON_LABELS: dict[str, Promise] = {
+    A.RESOLVE_ON_SPOT: gettext_lazy("Resolve and close"),
+    A.ACCEPT: gettext_lazy("Accept"),
+    A.REJECT: gettext_lazy("Reject"),
+    A.DISPATCH: gettext_lazy("Dispatch"),
+    A.SIGN_FOR: gettext_lazy("Sign for"),
+    A.RETURN: gettext_lazy("Return to centre"),
+    A.REPORT_HANDLED: gettext_lazy("Report handled"),
+    A.VERIFY_PASS: gettext_lazy("Pass: close"),
+    A.VERIFY_FAIL: gettext_lazy("Fail: rework"),
+}
+# Panels for rarer or destructive moves start folded so the main action is one tap away.
+FOLDED_PANELS = {"reject", "return"}
+
+
+@dataclass
+class Button:
+    action: str
+    label: str
+    url: str
+    danger: bool
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    form: forms.Form
+    buttons: list[Button] = field(default_factory=list)
+    folded: bool = False
+    multipart: bool = False
+
+
+def _make_form(action: str, case: Case, data: Any = None, files: Any = None) -> forms.Form:
+    spec = ACTIONS[action]
+    panel_key = next(key for key, actions in PANELS if action in actions)
+    # Unique ids per panel: several forms on one page each have a "note".
+    kwargs: dict[str, Any] = {"auto_id": f"id_{panel_key}_%s"}
+    if panel_key == "verify":
+        # Pass and fail share one note box; only fail needs it, so the browser must not insist.
+        kwargs["use_required_attribute"] = False
+    if spec.form_class is DispatchForm:
+        kwargs["cell_code"] = case.cell_code
+        if data is None:
+            unit = proposed_unit(case=case)
+            kwargs["initial"] = {"unit": unit.pk if unit else None}
+    return spec.form_class(data, files, **kwargs)
+
+
+def available_actions(user: AnyUser, case: Case) -> list[str]:
+    """What the user may do now: the transition table for the status, narrowed by role."""
+    return [
+        action
+        for action in services.allowed_actions(case.status)
+        if acting_role(user, case, action) is not None
+        and (action != A.RESOLVE_ON_SPOT or case.category.self_resolvable)
+    ]
+
+
+def _panels(request: HttpRequest, case: Case, bound: tuple[str, forms.Form] | None) -> list[Panel]:
+    actions = available_actions(request.user, case)
+    panels: list[Panel] = []
+    for key, panel_actions in PANELS:
+        shown = [a for a in panel_actions if a in actions]
+        if not shown:
+            continue
+        if bound is not None and bound[0] in panel_actions:
+            form = bound[1]
+        else:
+            form = _make_form(shown[0], case)
+        buttons = [
+            Button(a, str(BUTTON_LABELS[a]), reverse("case-action", args=[case.pk, a]), ACTIONS[a].danger)
+            for a in shown
+        ]
+        panels.append(Panel(
+            key=key,
+            title=str(PANEL_TITLES[key]),
+            form=form,
+            buttons=buttons,
+            folded=key in FOLDED_PANELS and not form.is_bound,
+            multipart=form.is_multipart(),
+        ))
+    return panels
+
+
+def _past(deadline: dt.datetime | None, now: dt.datetime) -> bool:
+    return deadline is not None and deadline < now
+
+
+def _detail_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    bound: tuple[str, forms.Form] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    events = list(case_timeline(case=case))
+    photos = [(event, attachment) for event in events for attachment in event.attachments.all()]
+    map_data = {
+        "point": [case.location.x, case.location.y],
+        "cell": json.loads(case.grid_cell.geom.geojson),
+    }
+    now = timezone.now()
+    return page(request, "cases/case_detail.html", {
+        "case": case,
+        "events": [(event, ROLE_LABELS.get(event.role, event.role)) for event in events],
+        "photos": photos,
+        "map_data": map_data,
+        "panels": _panels(request, case, bound),
+        "action_error": error,
+        "sign_overdue": case.status == Case.Status.DISPATCHED and _past(case.sign_deadline, now),
+        "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
+        and _past(case.handle_deadline, now),
+    }, status=status)
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_case(user=request.user, case_id=pk)
+    return _detail_page(request, case)
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST /cases/<id>/<action>/: one workflow move through its service."""
+    case = access_case(user=request.user, case_id=pk)
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    spec = ACTIONS[action]
+    form = _make_form(action, case, request.POST, request.FILES)
+    if not form.is_valid():
+        assert isinstance(form, DomainErrorFormMixin)
+        status = 413 if form.has_too_large_photo() else 400
+        return _detail_page(request, case, bound=(action, form), error=_("Please correct the errors below."),
+                            status=status)
+    try:
+        spec.run(case.pk, request.user, form.cleaned_data)
+    except NotFound:
+        raise Http404("No such case") from None
+    except DomainError as error:
+        assert isinstance(form, DomainErrorFormMixin)
+        form.add_domain_error(error)
+        # The page shows the case as it is now: a conflicting move may have changed it.
+        case = access_case(user=request.user, case_id=pk)
+        return _detail_page(request, case, bound=(action, form), error=error.message, status=error.http_status)
+    messages.success(request, str(spec.done))
+    return redirect("case-detail", pk=case.pk)
+
+
+@login_required
+@require_GET
+def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """Photos go through the case's access check: they show people and homes, so a
+    guessed URL must not open them (MLPS personal-information protection)."""
+    case = access_case(user=request.user, case_id=pk)
+    attachment = get_object_or_404(case.attachments, pk=attachment_id)
+    content_type = mimetypes.guess_type(attachment.file.name or "")[0] or "application/octet-stream"
+    response = FileResponse(attachment.file.open("rb"), content_type=content_type)
+    patch_cache_control(response, private=True, max_age=3600)
+    return response
+
+
+# --- supervisor counts ----------------------------------------------------------------
+
+
+def _status_columns() -> dict[str, Count]:
+    return {f"n_{status}": Count("pk", filter=Q(status=status)) for status in Case.Status.values}
+
+
+def _rows(groups: Iterable[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], str]) -> list[dict[str, Any]]:
+    return [
+        {"label": label(g), "total": g["total"], "counts": [g[f"n_{s}"] for s in Case.Status.values]}
+        for g in groups
+    ]
+
+
+@login_required
+@require_GET
+def supervisor_counts(request: HttpRequest) -> HttpResponse:
+    """Cases per district and per department, by status, in the user's jurisdiction:
+    two grouped queries over the one visibility selector, plus one for district names."""
+    roles: Roles = roles_of(request.user)
+    _require(roles.is_supervisor or roles.is_admin)
+    visible = case_list_visible_to(user=request.user).order_by()
+    by_district = list(
+        visible.annotate(district=Substr("cell_code", 1, 6))
+        .values("district")
+        .annotate(total=Count("pk"), **_status_columns())
+        .order_by("district")
+    )
+    names = dict(
+        Area.objects.filter(code__in=[g["district"] for g in by_district]).values_list("code", "name")
+    )
+    by_department = list(
+        visible.values("unit__department__code", "unit__department__name")
+        .annotate(total=Count("pk"), **_status_columns())
+        .order_by("unit__department__code")
+    )
+    not_dispatched = _("Not dispatched")
+    return page(request, "cases/counts.html", {
+        "statuses": Case.Status.choices,
+        "districts": _rows(by_district, lambda g: f"{names.get(g['district'], '')} {g['district']}".strip()),
+        "departments": _rows(by_department, lambda g: g["unit__department__name"] or not_dispatched),
+    })

@@ -1,0 +1,205 @@
+"""The thin flow in a real browser (Debian's chromium through Playwright): a grid worker
+on a phone files a report by tapping the map, the centre accepts and dispatches, the
+department signs for and reports it handled, the centre verifies it closed, and the
+supervisor's map draws the cells. A screenshot after each step goes to
+artifacts/screenshots/ for people to look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from PIL import Image
+
+from cases import services
+from cases.models import Case
+from geo.models import RiskScore
+from geo.risk import RECENCY_V1
+from tests.factories import centre_of
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM (fixtures, the
+# assertions below) would otherwise refuse to run next to it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's password
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[sync_api.Browser]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield browser
+        finally:
+            # While Playwright's loop runs, asyncio counts this thread as async, so Django
+            # keeps the test's ORM connection in a context variable that its own teardown
+            # never sees: close it here, or dropping the test database finds it open.
+            connections.close_all()
+            browser.close()
+
+
+@pytest.fixture
+def photo_file(tmp_path: Path) -> Path:
+    path = tmp_path / "scene.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 60)).save(buffer, format="JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def shot(page: sync_api.Page, step: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{step}.png"), full_page=True)
+
+
+# JavaScript errors on any page fail the test: a broken map would otherwise pass silently.
+JS_ERRORS: list[str] = []
+
+
+def sign_in(browser: sync_api.Browser, base: str, username: str, *, phone: bool = False) -> sync_api.Page:
+    viewport = {"width": 360, "height": 740} if phone else {"width": 1280, "height": 860}
+    context = browser.new_context(viewport=viewport, locale="en-US", is_mobile=phone, has_touch=phone,
+                                  device_scale_factor=1)
+    page = context.new_page()
+    page.on("pageerror", lambda error: JS_ERRORS.append(f"{username}: {error}"))
+    page.on("console", lambda msg: msg.type == "error" and JS_ERRORS.append(f"{username}: {msg.text}"))
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    return page
+
+
+def open_case(page: sync_api.Page, base: str, queue: str, number: str) -> None:
+    page.goto(f"{base}{queue}")
+    page.get_by_text(number).click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+
+
+def test_thin_flow_in_chromium(
+    django_db_setup, live_server, settings, tmp_path, browser, photo_file, town, grid_worker, centre_operator, dept_officer, supervisor
+) -> None:
+    # django_db_setup comes first so the live server (session-wide) is set up after the test
+    # database and stopped before it is dropped: no server thread still holds a connection.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    base = live_server.url
+    JS_ERRORS.clear()
+
+    # 1. Grid worker, on a phone: the start page is the report form.
+    page = sign_in(browser, base, grid_worker.username, phone=True)
+    assert page.url.endswith("/cases/report/")
+    page.get_by_label("Category").select_option(label="占道经营")
+    page.get_by_label("Description").fill("人行道上有流动摊位")
+    page.wait_for_selector("#report-map[data-ready=true]")
+    target = centre_of(0, 0)
+    # Tap the map where the case is: the pixel Leaflet shows for the centre of cell 001.
+    xy = page.evaluate(
+        "([lat, lng]) => { const p = window.wangge.reportMap.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+        [target.y, target.x],
+    )
+    page.locator("#report-map").click(position={"x": xy[0], "y": xy[1]})
+    assert page.locator("#location-readout").inner_text() != "No place chosen yet."
+    page.get_by_label("Photo", exact=True).set_input_files(str(photo_file))
+    shot(page, "01-report-form")
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    case = Case.objects.get()
+    assert case.grid_cell == town.cells[0]
+    assert page.get_by_text(f"Case {case.number}").first.is_visible()
+    shot(page, "02-case-reported-phone")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    page.context.close()
+
+    # 2. Centre operator: queue → accept → dispatch (the proposed unit is preselected).
+    page = sign_in(browser, base, centre_operator.username)
+    assert page.url.endswith("/centre/queue/")
+    shot(page, "03-centre-queue")
+    open_case(page, base, "/centre/queue/", case.number)
+    page.get_by_label("Note").fill("情况属实")
+    page.get_by_role("button", name="Accept", exact=True).click()
+    page.wait_for_selector("text=Accepted.")
+    assert page.get_by_label("Handling unit").input_value() == str(town.unit.pk)
+    shot(page, "04-centre-dispatch")
+    page.get_by_role("button", name="Dispatch", exact=True).click()
+    page.wait_for_selector("text=Dispatched.")
+    page.context.close()
+
+    # 3. Department staff: my unit → sign for → report handled with a photo.
+    page = sign_in(browser, base, dept_officer.username, phone=True)
+    assert page.url.endswith("/unit/queue/")
+    open_case(page, base, "/unit/queue/", case.number)
+    page.get_by_role("button", name="Sign for", exact=True).click()
+    page.wait_for_selector("text=Signed for.")
+    page.get_by_label("Result", exact=True).fill("摊位已清理")
+    page.get_by_label("Photo of the result").set_input_files(str(photo_file))
+    shot(page, "05-dept-report-handled")
+    page.get_by_role("button", name="Report handled", exact=True).click()
+    page.wait_for_selector("text=Reported as handled.")
+    page.context.close()
+
+    # 4. Centre verifies: pass → closed.
+    page = sign_in(browser, base, centre_operator.username)
+    open_case(page, base, "/centre/queue/", case.number)
+    page.get_by_role("button", name="Pass: close").click()
+    page.wait_for_selector("text=Verified and closed.")
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    assert page.locator(".case-head .status").inner_text() == "Closed"
+    assert page.locator(".photos img").count() == 2
+    shot(page, "06-case-closed")
+    page.context.close()
+
+    # 5. Supervisor: the map draws every cell of the district. A few open cases and a risk
+    # run first, so both layers have something to colour.
+    for col, row, n in ((1, 0, 3), (1, 1, 1), (2, 0, 7)):
+        for _ in range(n):
+            services.case_report(actor=grid_worker, category=town.category, location=centre_of(col, row),
+                                 description="占道")
+    for cell, level, score in zip(town.cells, ["red", "orange", "yellow", "blue", "blue", "yellow"],
+                                  [9.0, 5.0, 2.0, 0.5, 0.1, 1.5], strict=True):
+        RiskScore.objects.create(cell=cell, horizon_start=dt.date(2026, 11, 23), horizon_days=7, model=RECENCY_V1,
+                                 score=score, level=level, factors=[{"factor": "cases_7d", "value": int(score)}])
+    page = sign_in(browser, base, supervisor.username)
+    assert page.url.endswith("/supervisor/map/")
+    page.wait_for_selector("#supervisor-map[data-features]")
+    assert page.locator("#supervisor-map").get_attribute("data-features") == "6"
+    assert page.locator("#supervisor-map canvas").count() >= 1
+    # Click the cell with the closed case: the popup names it.
+    xy = page.evaluate(
+        "([lat, lng]) => { const p = window.wangge.supervisorMap.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+        [target.y, target.x],
+    )
+    page.locator("#supervisor-map").click(position={"x": xy[0], "y": xy[1]})
+    page.wait_for_selector(".leaflet-popup-content")
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert town.cells[0].code in popup and "Level I (red)" in popup and "Cases, last 7 days: 9" in popup
+    page.wait_for_timeout(300)  # the popup fades in
+    shot(page, "07-supervisor-map")
+    page.get_by_role("radio", name="Risk level").check()
+    page.wait_for_selector(".legend >> text=Level I (red)")
+    shot(page, "08-supervisor-map-risk")
+    page.goto(f"{base}/supervisor/counts/")
+    shot(page, "09-supervisor-counts")
+    page.context.close()
+    assert JS_ERRORS == []
