@@ -19,3 +19,4 @@ lint: setup
 
 bench: setup services
 	.venv/bin/python bench/locate.py
+	.venv/bin/python bench/cells_layer.py

@@ -178,6 +178,7 @@ BASEMAP_ATTRIBUTION = envstr("BASEMAP_ATTRIBUTION", "")
 GRID_TOLERANCE_M2 = envfloat("GRID_TOLERANCE_M2", "1.0")
 RISK_HORIZON_DAYS = envint("RISK_HORIZON_DAYS", "7")
 RISK_HALF_LIFE_DAYS = envfloat("RISK_HALF_LIFE_DAYS", "30")
+RISK_DEFAULT_MODEL = envstr("RISK_DEFAULT_MODEL", "recency_v1")
 RISK_LOOKBACK_DAYS = envint("RISK_LOOKBACK_DAYS", "365")
 # Share of cells with a non-zero score per warning level: top 2% red, next 5% orange, next 13% yellow.
 RISK_LEVEL_QUANTILES = {
