@@ -19,6 +19,7 @@ from django.core.files.base import File
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.attachments import validate_photo
 from cases.errors import (
@@ -143,10 +144,19 @@ def _move(
     return case
 
 
-def _require_text(value: str, what: str) -> str:
+# Labels for the text fields a transition requires, as the person filling it in reads them.
+_REQUIRED_LABELS = {
+    "description": gettext_lazy("A description"),
+    "reason": gettext_lazy("A reason"),
+    "result": gettext_lazy("The result"),
+    "note": gettext_lazy("A note saying what is wrong"),
+}
+
+
+def _require_text(value: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidInput(_("%(what)s is required.") % {"what": what}, field=what)
+        raise InvalidInput(_("%(what)s is required.") % {"what": _REQUIRED_LABELS[field]}, field=field)
     return value
 
 

@@ -68,8 +68,8 @@ ROLE_LABELS: dict[str, Promise] = {
 
 
 def page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    """render() plus the user's roles, which the header needs to show the right links."""
-    return render(request, template, {"roles": roles_of(request.user), **context}, status=status)
+    """render() with a status (the header's roles come from governance.context_processors)."""
+    return render(request, template, context, status=status)
 
 
 def _require(allowed: bool) -> None:

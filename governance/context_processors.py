@@ -4,10 +4,16 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from cases.permissions import roles_of
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "BASEMAP_TILE_URL": settings.BASEMAP_TILE_URL,
         "BASEMAP_ATTRIBUTION": settings.BASEMAP_ATTRIBUTION,
+        # The header shows each person only the links their roles give, on every page
+        # (error pages included); lazy, so a page without the header reads no role rows.
+        "roles": SimpleLazyObject(lambda: roles_of(getattr(request, "user", None))),
     }
