@@ -8,6 +8,7 @@ bash scripts/services.sh
 trap 'bash scripts/stop_services.sh' EXIT
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py load_demo_city --if-empty
+.venv/bin/python manage.py score_risk
 .venv/bin/python manage.py demo_accounts
 echo "==> serving http://127.0.0.1:${PORT:-8000}/ (Ctrl-C stops everything)"
 PORT=${PORT:-8000} .venv/bin/honcho -f Procfile start

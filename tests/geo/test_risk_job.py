@@ -263,3 +263,18 @@ def test_task_runs_in_a_real_worker(history, worker_queue):
     s = by_cell(history)
     assert s[0].score > s[1].score > s[2].score > 0
     assert "risk_score_all_cells_task" in log.read_text(errors="replace")
+
+
+def test_score_risk_command_scores_every_cell_once_per_day(town):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("score_risk", "--date", "2026-11-24", stdout=out)
+    call_command("score_risk", "--date", "2026-11-24", stdout=out)
+    assert RiskScore.objects.filter(horizon_start="2026-11-24").count() == len(town.cells)
+    assert "Scored 6 grid cells" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("score_risk", "--date", "24/11/2026")
