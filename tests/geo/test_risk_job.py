@@ -11,11 +11,12 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection
 from django.utils import timezone
@@ -34,7 +35,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 AS_OF = dt.date(2026, 3, 10)
 # A Redis database of its own and a queue of its own per run: a developer's worker on db 0
 # never steals the test's message, and parallel runs never see each other's.
-TEST_BROKER_URL = "redis://127.0.0.1:6379/15"
+# The configured Redis (make test makes sure one answers there), on database 15 so the
+# test's messages never mix with a running worker's.
+TEST_BROKER_URL = urlunsplit(urlsplit(settings.CELERY_BROKER_URL)._replace(path="/15"))
 
 
 def at(days_before: float, day: dt.date = AS_OF) -> dt.datetime:
