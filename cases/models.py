@@ -6,6 +6,7 @@ them without a deploy.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
@@ -173,6 +174,11 @@ class CaseEvent(models.Model):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["created_at", "id"]
+        # The timeline is the source of truth for KPIs and audits (DOMAIN §3): PostgreSQL
+        # itself refuses to change or remove a row, whoever asks (admin, shell, raw SQL).
+        triggers = [
+            pgtrigger.Protect(name="caseevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
