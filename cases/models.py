@@ -92,6 +92,11 @@ class Case(models.Model):
         API = "api", _("API")
         RISK_WARNING = "risk_warning", _("Risk warning")
 
+    class RejectKind(models.TextChoices):
+        INVALID = "invalid", _("Not a valid report")
+        DUPLICATE = "duplicate", _("Duplicate of another case")
+        OUT_OF_SCOPE = "out_of_scope", _("Not in scope")
+
     number = models.CharField(_("case number"), max_length=24, unique=True)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
@@ -124,6 +129,11 @@ class Case(models.Model):
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    reject_kind = models.CharField(_("rejected as"), max_length=16, choices=RejectKind.choices, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -155,6 +165,12 @@ class CaseEvent(models.Model):
         REPORT_HANDLED = "report_handled", _("Report handled")
         VERIFY_PASS = "verify_pass", _("Verify: pass")
         VERIFY_FAIL = "verify_fail", _("Verify: fail, rework")
+        ESCALATE = "escalate", _("Escalate to the next centre")
+        REQUEST_EXTENSION = "request_extension", _("Request extension")
+        APPROVE_EXTENSION = "approve_extension", _("Approve extension")
+        DENY_EXTENSION = "deny_extension", _("Deny extension")
+        EVALUATE = "evaluate", _("Evaluate")
+        REOPEN = "reopen", _("Reopen")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -182,6 +198,36 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+
+class ExtensionRequest(models.Model):
+    """A unit's request for more handling time; the centre approves or denies it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="extensions")
+    unit = models.ForeignKey(DepartmentUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    days = models.PositiveSmallIntegerField(_("extra working days"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            # At most one open request per case: a second waits for the first decision.
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(status="pending"), name="one_pending_extension_per_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.days}"
 
 
 class Attachment(models.Model):

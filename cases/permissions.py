@@ -107,8 +107,18 @@ CENTRE_ACTIONS = {
     CaseEvent.Action.DISPATCH,
     CaseEvent.Action.VERIFY_PASS,
     CaseEvent.Action.VERIFY_FAIL,
+    CaseEvent.Action.ESCALATE,
+    CaseEvent.Action.APPROVE_EXTENSION,
+    CaseEvent.Action.DENY_EXTENSION,
+    CaseEvent.Action.EVALUATE,
+    CaseEvent.Action.REOPEN,
 }
-UNIT_ACTIONS = {CaseEvent.Action.SIGN_FOR, CaseEvent.Action.RETURN, CaseEvent.Action.REPORT_HANDLED}
+UNIT_ACTIONS = {
+    CaseEvent.Action.SIGN_FOR,
+    CaseEvent.Action.RETURN,
+    CaseEvent.Action.REPORT_HANDLED,
+    CaseEvent.Action.REQUEST_EXTENSION,
+}
 
 
 def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
@@ -117,7 +127,9 @@ def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
     if user is None:
         return "system"
     roles = roles_of(user)
-    if action in CENTRE_ACTIONS and _covers(roles.centre_prefixes, case.cell_code):
+    # A centre acts on cases whose handling centre lies in its jurisdiction: once escalated
+    # from a community to its street, the community no longer acts on it (but still sees it).
+    if action in CENTRE_ACTIONS and _covers(roles.centre_prefixes, case.centre.code):
         return "centre_operator"
     if action in UNIT_ACTIONS and case.unit_id in roles.unit_ids:
         return "department_staff"
@@ -125,6 +137,8 @@ def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
         return "grid_worker"
     if action in (CaseEvent.Action.VERIFY_PASS, CaseEvent.Action.VERIFY_FAIL) and case.grid_cell_id in roles.cell_ids:
         return "grid_worker"
+    if action == CaseEvent.Action.EVALUATE and case.reporter_id == user.pk:
+        return reporter_role(user)
     if roles.is_admin:
         return "administrator"
     return None

@@ -50,7 +50,10 @@ def centre_queue(*, user: AnyUser) -> QuerySet[Case]:
     qs = case_list_visible_to(user=user).filter(status__in=waiting)
     if roles.is_admin:
         return qs.order_by("reported_at")
-    return qs.filter(_prefix_q(roles.centre_prefixes)).order_by("reported_at")
+    centre_q = Q(pk__in=[])
+    for prefix in roles.centre_prefixes:
+        centre_q |= Q(centre__code__startswith=prefix)
+    return qs.filter(centre_q).order_by("reported_at")
 
 
 def unit_queue(*, user: AnyUser) -> QuerySet[Case]:

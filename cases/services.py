@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.files.base import File
 from django.db import IntegrityError, connection, transaction
@@ -31,7 +32,7 @@ from cases.errors import (
     OutsideCity,
     SwappedCoordinates,
 )
-from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit
+from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, ExtensionRequest
 from cases.permissions import acting_role, reporter_role
 from cases.worktime import add_working_days, add_working_hours
 from geo.selectors import grid_cell_for_point
@@ -49,7 +50,7 @@ A = CaseEvent.Action
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
-    target: str
+    target: str | None  # None: the action keeps the status (escalate, extensions, evaluate)
 
 
 # The one table of allowed moves. The server enforces it; the UI only reads it.
@@ -63,6 +64,12 @@ TRANSITIONS: dict[str, Transition] = {
     A.REPORT_HANDLED: Transition(frozenset({S.IN_PROGRESS}), S.HANDLED),
     A.VERIFY_PASS: Transition(frozenset({S.HANDLED}), S.CLOSED),
     A.VERIFY_FAIL: Transition(frozenset({S.HANDLED}), S.IN_PROGRESS),
+    A.ESCALATE: Transition(frozenset({S.REPORTED, S.ACCEPTED}), None),
+    A.REQUEST_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
+    A.APPROVE_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
+    A.DENY_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
+    A.EVALUATE: Transition(frozenset({S.CLOSED}), None),
+    A.REOPEN: Transition(frozenset({S.CLOSED}), S.ACCEPTED),
 }
 
 
@@ -76,7 +83,7 @@ def _now(at: dt.datetime | None) -> dt.datetime:
 
 def _lock(case_id: int) -> Case:
     try:
-        return Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
+        return Case.objects.select_for_update(of=("self",)).select_related("category", "centre").get(pk=case_id)
     except Case.DoesNotExist:
         raise NotFound(_("No such case.")) from None
 
@@ -136,11 +143,13 @@ def _move(
     note: str = "",
     photos: Sequence[File] = (),
     fields: Sequence[str] = (),
+    event_unit: DepartmentUnit | None = None,
 ) -> Case:
     from_status = case.status
-    case.status = TRANSITIONS[action].target
+    case.status = TRANSITIONS[action].target or case.status
     case.save(update_fields=["status", "updated_at", *fields])
-    _record(case, action=action, actor=actor, role=role, from_status=from_status, at=at, note=note, photos=photos)
+    _record(case, action=action, actor=actor, role=role, from_status=from_status, at=at, note=note, photos=photos,
+            unit=event_unit)
     return case
 
 
@@ -272,13 +281,32 @@ def case_accept(*, case_id: int, actor: AnyUser | None, note: str = "", at: dt.d
 
 
 @transaction.atomic
-def case_reject(*, case_id: int, actor: AnyUser | None, reason: str, at: dt.datetime | None = None) -> Case:
-    """The centre rejects a report (invalid, duplicate, not in scope); a reason is required."""
+def case_reject(
+    *,
+    case_id: int,
+    actor: AnyUser | None,
+    reason: str,
+    kind: str = Case.RejectKind.INVALID,
+    duplicate_of: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """The centre rejects a report as invalid, a duplicate of case N (merging it into N in
+    one step), or not in scope; a reason is required."""
     at = _now(at)
     reason = _require_text(reason, "reason")
+    if kind not in Case.RejectKind.values:
+        raise InvalidInput(_("Unknown rejection kind."), field="kind")
     case, role = _begin(case_id, A.REJECT, actor)
+    original: Case | None = None
+    if kind == Case.RejectKind.DUPLICATE:
+        original = Case.objects.filter(pk=duplicate_of).exclude(pk=case.pk).first() if duplicate_of else None
+        if original is None:
+            raise InvalidInput(_("Name the case this one duplicates."), field="duplicate_of")
     case.closed_at = at
-    return _move(case, action=A.REJECT, actor=actor, role=role, at=at, note=reason, fields=["closed_at"])
+    case.reject_kind = kind
+    case.duplicate_of = original
+    return _move(case, action=A.REJECT, actor=actor, role=role, at=at, note=reason,
+                 fields=["closed_at", "reject_kind", "duplicate_of"])
 
 
 @transaction.atomic
@@ -311,17 +339,13 @@ def case_return(*, case_id: int, actor: AnyUser | None, reason: str, at: dt.date
     at = _now(at)
     reason = _require_text(reason, "reason")
     case, role = _begin(case_id, A.RETURN, actor)
-    from_status = case.status
     returning_unit = case.unit
-    case.status = TRANSITIONS[A.RETURN].target
     case.unit = None
     case.sign_deadline = None
     case.handle_deadline = None
-    case.save(update_fields=["status", "unit", "sign_deadline", "handle_deadline", "updated_at"])
     # The event names the unit that returned it, not the (now empty) current unit.
-    _record(case, action=A.RETURN, actor=actor, role=role, from_status=from_status, at=at, note=reason,
-            unit=returning_unit)
-    return case
+    return _move(case, action=A.RETURN, actor=actor, role=role, at=at, note=reason,
+                 fields=["unit", "sign_deadline", "handle_deadline"], event_unit=returning_unit)
 
 
 @transaction.atomic
@@ -351,4 +375,104 @@ def case_verify(
     if passed:
         case.closed_at = at
         return _move(case, action=action, actor=actor, role=role, at=at, note=note.strip(), fields=["closed_at"])
-    return _move(case, action=action, actor=actor, role=role, at=at, note=note)
+    case.rework_count += 1
+    return _move(case, action=action, actor=actor, role=role, at=at, note=note, fields=["rework_count"])
+
+
+@transaction.atomic
+def case_escalate(*, case_id: int, actor: AnyUser | None, note: str = "", at: dt.datetime | None = None) -> Case:
+    """The centre hands a case it cannot settle to the next centre up (community → street →
+    district → city); it leaves this centre's queue and appears in that one's."""
+    at = _now(at)
+    case, role = _begin(case_id, A.ESCALATE, actor)
+    upper = case.centre.parent
+    if upper is None:
+        raise Conflict(_("The case is already with the city centre; there is no level above."))
+    case.centre = upper
+    return _move(case, action=A.ESCALATE, actor=actor, role=role, at=at, note=note.strip(), fields=["centre"])
+
+
+MAX_EXTENSION_DAYS = 15  # the longest published handling tier (DOMAIN §3)
+
+
+@transaction.atomic
+def case_request_extension(
+    *, case_id: int, actor: AnyUser | None, days: int, reason: str, at: dt.datetime | None = None
+) -> ExtensionRequest:
+    """The handling unit asks for more working days; the deadline stands until the centre
+    approves. One request may be pending at a time."""
+    at = _now(at)
+    reason = _require_text(reason, "reason")
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise InvalidInput(
+            _("An extension is 1 to %(max)d working days.") % {"max": MAX_EXTENSION_DAYS}, field="days"
+        )
+    case, role = _begin(case_id, A.REQUEST_EXTENSION, actor)
+    if case.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+        raise Conflict(_("An extension request is already waiting for the centre."))
+    assert case.unit is not None  # dispatched and in-progress cases always have one
+    request = ExtensionRequest.objects.create(case=case, unit=case.unit, days=days, reason=reason, requested_at=at)
+    _move(case, action=A.REQUEST_EXTENSION, actor=actor, role=role, at=at,
+          note=_("%(days)d working days: %(reason)s") % {"days": days, "reason": reason})
+    return request
+
+
+@transaction.atomic
+def case_decide_extension(
+    *, case_id: int, actor: AnyUser | None, approve: bool, note: str = "", at: dt.datetime | None = None
+) -> Case:
+    """The centre approves (the handling deadline moves by the requested working days) or
+    denies (a note says why) the pending extension request."""
+    at = _now(at)
+    action = A.APPROVE_EXTENSION if approve else A.DENY_EXTENSION
+    if not approve:
+        note = _require_text(note, "note")
+    case, role = _begin(case_id, action, actor)
+    request = case.extensions.select_for_update().filter(status=ExtensionRequest.Status.PENDING).first()
+    if request is None:
+        raise Conflict(_("No extension request is waiting for a decision."))
+    request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.DENIED
+    request.decided_at = at
+    request.save(update_fields=["status", "decided_at"])
+    fields: list[str] = []
+    if approve and case.handle_deadline is not None:
+        # A minute before the deadline is still its working day, so N more days count from it.
+        case.handle_deadline = add_working_days(case.handle_deadline - dt.timedelta(minutes=1), request.days)
+        fields.append("handle_deadline")
+    return _move(case, action=action, actor=actor, role=role, at=at, note=note.strip(), fields=fields)
+
+
+@transaction.atomic
+def case_evaluate(
+    *, case_id: int, actor: AnyUser | None, satisfaction: int, comment: str = "", at: dt.datetime | None = None
+) -> Case:
+    """The reporter or the centre rates a closed case 1–5 (综合评价); once."""
+    at = _now(at)
+    if not 1 <= satisfaction <= 5:
+        raise InvalidInput(_("Satisfaction is a whole number from 1 to 5."), field="satisfaction")
+    case, role = _begin(case_id, A.EVALUATE, actor)
+    if case.satisfaction is not None:
+        raise Conflict(_("This case has already been evaluated."))
+    case.satisfaction = satisfaction
+    return _move(case, action=A.EVALUATE, actor=actor, role=role, at=at,
+                 note=f"{satisfaction}/5 {comment.strip()}".strip(), fields=["satisfaction"])
+
+
+@transaction.atomic
+def case_reopen(*, case_id: int, actor: AnyUser | None, reason: str, at: dt.datetime | None = None) -> Case:
+    """The centre reopens a case closed within settings.REOPEN_DAYS (the problem came
+    back): it returns to the centre's queue to be dispatched again."""
+    at = _now(at)
+    reason = _require_text(reason, "reason")
+    case, role = _begin(case_id, A.REOPEN, actor)
+    if case.closed_at is None or at - case.closed_at > dt.timedelta(days=settings.REOPEN_DAYS):
+        raise Conflict(
+            _("Only a case closed within the last %(days)d days can be reopened.") % {"days": settings.REOPEN_DAYS}
+        )
+    case.closed_at = None
+    case.unit = None
+    case.sign_deadline = None
+    case.handle_deadline = None
+    case.self_resolved = False
+    return _move(case, action=A.REOPEN, actor=actor, role=role, at=at, note=reason,
+                 fields=["closed_at", "unit", "sign_deadline", "handle_deadline", "self_resolved"])

@@ -177,6 +177,8 @@ BASEMAP_TILE_URL = envstr("BASEMAP_TILE_URL", "")
 BASEMAP_ATTRIBUTION = envstr("BASEMAP_ATTRIBUTION", "")
 # Import tolerance: overlaps/gaps smaller than this (square metres) are ignored as slivers.
 GRID_TOLERANCE_M2 = envfloat("GRID_TOLERANCE_M2", "1.0")
+# A closed case may be reopened by its centre within this many days.
+REOPEN_DAYS = envint("REOPEN_DAYS", "7")
 RISK_HORIZON_DAYS = envint("RISK_HORIZON_DAYS", "7")
 RISK_HALF_LIFE_DAYS = envfloat("RISK_HALF_LIFE_DAYS", "30")
 RISK_DEFAULT_MODEL = envstr("RISK_DEFAULT_MODEL", "recency_v1")

@@ -1,0 +1,184 @@
+"""The branches of DOMAIN §3 beyond the thin flow: reject kinds and merge into a duplicate,
+escalation up the centres, extension request → approve / deny, rework counting,
+evaluation and reopening."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cases import services
+from cases.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
+from cases.models import Case, CaseEvent, ExtensionRequest, RoleAssignment
+from cases.selectors import centre_queue
+from tests.factories import UserFactory, centre_of
+
+A = CaseEvent.Action
+BJ = dt.timezone(dt.timedelta(hours=8))
+
+
+def report(town, actor, **kwargs):
+    defaults = {"category": town.category, "location": centre_of(0, 0), "description": "占道经营"}
+    return services.case_report(actor=actor, **(defaults | kwargs))
+
+
+def in_progress(town, grid_worker, centre_operator, dept_officer, at=None):
+    case = report(town, grid_worker)
+    services.case_accept(case_id=case.pk, actor=centre_operator)
+    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit, at=at)
+    return services.case_sign_for(case_id=case.pk, actor=dept_officer)
+
+
+def closed(town, grid_worker, centre_operator, dept_officer):
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    services.case_report_handled(case_id=case.pk, actor=dept_officer, result="done")
+    return services.case_verify(case_id=case.pk, actor=centre_operator, passed=True)
+
+
+def test_reject_as_duplicate_links_the_original(town, grid_worker, centre_operator):
+    original = report(town, grid_worker)
+    again = report(town, grid_worker, description="同一个摊位")
+    rejected = services.case_reject(case_id=again.pk, actor=centre_operator, reason="重复",
+                                    kind=Case.RejectKind.DUPLICATE, duplicate_of=original.pk)
+    assert rejected.status == Case.Status.REJECTED
+    assert (rejected.reject_kind, rejected.duplicate_of_id) == (Case.RejectKind.DUPLICATE, original.pk)
+    assert list(original.duplicates.all()) == [rejected]
+
+
+@pytest.mark.parametrize("duplicate_of", [None, "self", 999999])
+def test_duplicate_without_a_real_other_case_is_refused(town, grid_worker, centre_operator, duplicate_of):
+    case = report(town, grid_worker)
+    target = case.pk if duplicate_of == "self" else duplicate_of
+    with pytest.raises(InvalidInput) as refused:
+        services.case_reject(case_id=case.pk, actor=centre_operator, reason="重复",
+                             kind=Case.RejectKind.DUPLICATE, duplicate_of=target)
+    assert refused.value.extra["field"] == "duplicate_of"
+    case.refresh_from_db()
+    assert case.status == Case.Status.REPORTED and case.events.count() == 1
+
+
+def test_escalation_moves_the_case_up_one_centre_at_a_time(town, grid_worker, centre_operator, street_operator):
+    case = report(town, grid_worker)
+    assert case in centre_queue(user=centre_operator)
+    case = services.case_escalate(case_id=case.pk, actor=centre_operator, note="涉及多个社区")
+    assert case.centre == town.street and case.status == Case.Status.REPORTED
+    # The community no longer acts on it and no longer queues it; the street does.
+    assert case not in centre_queue(user=centre_operator)
+    assert case in centre_queue(user=street_operator)
+    with pytest.raises(NotPermitted):
+        services.case_accept(case_id=case.pk, actor=centre_operator)
+    services.case_escalate(case_id=case.pk, actor=street_operator)
+    case.refresh_from_db()
+    assert case.centre == town.district
+    event = case.events.filter(action=A.ESCALATE).first()
+    assert event.note == "涉及多个社区"
+
+
+def test_escalation_stops_at_the_city(town, grid_worker):
+    admin = UserFactory(username="city_admin", is_superuser=True)
+    case = report(town, grid_worker)
+    for _ in range(3):  # community → street → district → city
+        services.case_escalate(case_id=case.pk, actor=admin)
+    with pytest.raises(Conflict):
+        services.case_escalate(case_id=case.pk, actor=admin)
+    assert Case.objects.get(pk=case.pk).centre == town.city
+
+
+def test_escalating_a_dispatched_case_is_an_illegal_transition(town, grid_worker, centre_operator, dept_officer):
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    with pytest.raises(InvalidTransition):
+        services.case_escalate(case_id=case.pk, actor=centre_operator)
+
+
+def test_extension_approved_moves_the_deadline_in_working_days(town, grid_worker, centre_operator, dept_officer):
+    monday = dt.datetime(2026, 9, 28, 10, 0, tzinfo=BJ)
+    case = in_progress(town, grid_worker, centre_operator, dept_officer, at=monday)
+    assert case.handle_deadline.astimezone(BJ).date() == dt.date(2026, 10, 8)
+    request = services.case_request_extension(case_id=case.pk, actor=dept_officer, days=2, reason="需协调业主")
+    assert request.status == ExtensionRequest.Status.PENDING
+    with pytest.raises(Conflict):  # one pending request at a time
+        services.case_request_extension(case_id=case.pk, actor=dept_officer, days=1, reason="again")
+    case = services.case_decide_extension(case_id=case.pk, actor=centre_operator, approve=True)
+    # Thu 8 Oct + 2 working days: Fri 9, Sat 10 (an adjusted working day).
+    assert case.handle_deadline == dt.datetime(2026, 10, 10, 17, 0, tzinfo=BJ)
+    request.refresh_from_db()
+    assert request.status == ExtensionRequest.Status.APPROVED
+    assert case.status == Case.Status.IN_PROGRESS
+
+
+def test_extension_denied_needs_a_note_and_keeps_the_deadline(town, grid_worker, centre_operator, dept_officer):
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    deadline = case.handle_deadline
+    services.case_request_extension(case_id=case.pk, actor=dept_officer, days=3, reason="缺材料")
+    with pytest.raises(InvalidInput):
+        services.case_decide_extension(case_id=case.pk, actor=centre_operator, approve=False, note="")
+    case = services.case_decide_extension(case_id=case.pk, actor=centre_operator, approve=False, note="时限内可完成")
+    assert case.handle_deadline == deadline
+    assert case.extensions.get().status == ExtensionRequest.Status.DENIED
+    with pytest.raises(Conflict):  # nothing pending any more
+        services.case_decide_extension(case_id=case.pk, actor=centre_operator, approve=True)
+
+
+@pytest.mark.parametrize("days", [0, 16])
+def test_extension_days_out_of_range_is_refused(town, grid_worker, centre_operator, dept_officer, days):
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    with pytest.raises(InvalidInput):
+        services.case_request_extension(case_id=case.pk, actor=dept_officer, days=days, reason="x")
+    assert not ExtensionRequest.objects.exists()
+
+
+def test_only_the_handling_unit_requests_and_only_the_centre_decides(town, grid_worker, centre_operator, dept_officer):
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    with pytest.raises(NotPermitted):
+        services.case_request_extension(case_id=case.pk, actor=centre_operator, days=1, reason="x")
+    services.case_request_extension(case_id=case.pk, actor=dept_officer, days=1, reason="x")
+    with pytest.raises(NotPermitted):
+        services.case_decide_extension(case_id=case.pk, actor=dept_officer, approve=True)
+
+
+def test_failed_verifications_are_counted_as_rework(town, grid_worker, centre_operator, dept_officer):
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    for _ in range(2):
+        services.case_report_handled(case_id=case.pk, actor=dept_officer, result="done")
+        case = services.case_verify(case_id=case.pk, actor=centre_operator, passed=False, note="未整改到位")
+    assert case.rework_count == 2
+
+
+def test_reporter_evaluates_a_closed_case_once(town, grid_worker, centre_operator, dept_officer):
+    case = closed(town, grid_worker, centre_operator, dept_officer)
+    with pytest.raises(InvalidInput):
+        services.case_evaluate(case_id=case.pk, actor=grid_worker, satisfaction=6)
+    case = services.case_evaluate(case_id=case.pk, actor=grid_worker, satisfaction=4, comment="处理及时")
+    assert case.satisfaction == 4
+    assert case.events.latest("id").note == "4/5 处理及时"
+    with pytest.raises(Conflict):
+        services.case_evaluate(case_id=case.pk, actor=centre_operator, satisfaction=5)
+
+
+def test_evaluating_an_open_case_is_illegal(town, grid_worker):
+    case = report(town, grid_worker)
+    with pytest.raises(InvalidTransition):
+        services.case_evaluate(case_id=case.pk, actor=grid_worker, satisfaction=5)
+
+
+def test_centre_reopens_within_the_window_only(town, grid_worker, centre_operator, dept_officer, settings):
+    case = closed(town, grid_worker, centre_operator, dept_officer)
+    later = case.closed_at + dt.timedelta(days=settings.REOPEN_DAYS, hours=1)
+    with pytest.raises(Conflict):
+        services.case_reopen(case_id=case.pk, actor=centre_operator, reason="摊位又回来了", at=later)
+    with pytest.raises(NotPermitted):
+        services.case_reopen(case_id=case.pk, actor=dept_officer, reason="x")
+    case = services.case_reopen(case_id=case.pk, actor=centre_operator, reason="摊位又回来了")
+    assert case.status == Case.Status.ACCEPTED
+    assert case.closed_at is None and case.unit is None
+    assert case in centre_queue(user=centre_operator)
+    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+
+
+def test_a_colleague_of_another_unit_cannot_request_extension(town, grid_worker, centre_operator, dept_officer):
+    other = UserFactory(username="dept_hb")
+    RoleAssignment.objects.create(user=other, role=RoleAssignment.Role.DEPARTMENT_STAFF, unit=town.other_unit)
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    with pytest.raises(NotPermitted):
+        services.case_request_extension(case_id=case.pk, actor=other, days=1, reason="x")
