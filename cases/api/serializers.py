@@ -9,7 +9,7 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit
+from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, ExtensionRequest
 from geo.coords import CoordSystem, point_to_wgs84
 
 
@@ -57,7 +57,8 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         fields = [
             "id", "number", "status", "source", "category", "category_name", "description", "address",
             "lon", "lat", "grid_cell", "centre", "unit", "unit_name", "self_resolved", "reported_at",
-            "sign_deadline", "handle_deadline", "closed_at",
+            "sign_deadline", "handle_deadline", "closed_at", "reject_kind", "duplicate_of", "rework_count",
+            "satisfaction",
         ]
         read_only_fields = fields
 
@@ -71,10 +72,17 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
 class CaseDetailSerializer(CaseSerializer):
     allowed_actions = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    pending_extension = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "allowed_actions", "attachments"]
+        fields = [*CaseSerializer.Meta.fields, "allowed_actions", "attachments", "pending_extension"]
         read_only_fields = fields
+
+    def get_pending_extension(self, case: Case) -> dict[str, Any] | None:
+        pending = case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+        if pending is None:
+            return None
+        return {"days": pending.days, "reason": pending.reason, "requested_at": pending.requested_at}
 
     def get_allowed_actions(self, case: Case) -> list[str]:
         return list(self.context.get("allowed_actions", []))
@@ -109,6 +117,21 @@ class CaseReportInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 class ReasonInputSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+class RejectInputSerializer(ReasonInputSerializer):
+    kind = serializers.ChoiceField(choices=Case.RejectKind.choices, default=Case.RejectKind.INVALID)
+    duplicate_of = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                            help_text=_("Id of the case this one duplicates (kind=duplicate)."))
+
+
+class ExtensionInputSerializer(ReasonInputSerializer):
+    days = serializers.IntegerField(help_text=_("Extra working days, 1 to 15."))
+
+
+class EvaluateInputSerializer(serializers.Serializer[dict[str, Any]]):
+    satisfaction = serializers.IntegerField(help_text=_("1 (very dissatisfied) to 5 (very satisfied)."))
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class NoteInputSerializer(serializers.Serializer[dict[str, Any]]):

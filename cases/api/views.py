@@ -23,9 +23,12 @@ from cases.api.serializers import (
     CaseSerializer,
     CategorySerializer,
     DispatchInputSerializer,
+    EvaluateInputSerializer,
+    ExtensionInputSerializer,
     HandledInputSerializer,
     NoteInputSerializer,
     ReasonInputSerializer,
+    RejectInputSerializer,
     ResolveInputSerializer,
     VerifyInputSerializer,
 )
@@ -106,10 +109,51 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_accept(
             case_id=c.pk, actor=person(request.user), note=v["note"]))
 
-    @extend_schema(request=ReasonInputSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=RejectInputSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, ReasonInputSerializer, lambda c, v: services.case_reject(
+        return self._act(request, pk, RejectInputSerializer, lambda c, v: services.case_reject(
+            case_id=c.pk, actor=person(request.user), reason=v["reason"], kind=v["kind"],
+            duplicate_of=v["duplicate_of"]))
+
+    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_escalate(
+            case_id=c.pk, actor=person(request.user), note=v["note"]))
+
+    @extend_schema(request=ExtensionInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="request-extension")
+    def request_extension(self, request: Request, pk: str | None = None) -> Response:
+        def perform(case: Case, v: dict[str, Any]) -> Case:
+            services.case_request_extension(case_id=case.pk, actor=person(request.user), days=v["days"],
+                                            reason=v["reason"])
+            return case
+
+        return self._act(request, pk, ExtensionInputSerializer, perform)
+
+    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="approve-extension")
+    def approve_extension(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_decide_extension(
+            case_id=c.pk, actor=person(request.user), approve=True, note=v["note"]))
+
+    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="deny-extension")
+    def deny_extension(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_decide_extension(
+            case_id=c.pk, actor=person(request.user), approve=False, note=v["note"]))
+
+    @extend_schema(request=EvaluateInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def evaluate(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, EvaluateInputSerializer, lambda c, v: services.case_evaluate(
+            case_id=c.pk, actor=person(request.user), satisfaction=v["satisfaction"], comment=v["comment"]))
+
+    @extend_schema(request=ReasonInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, ReasonInputSerializer, lambda c, v: services.case_reopen(
             case_id=c.pk, actor=person(request.user), reason=v["reason"]))
 
     @extend_schema(request=DispatchInputSerializer, responses=CaseDetailSerializer)
