@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.attachments import PayloadTooLarge, validate_photo
 from cases.errors import DomainError
-from cases.models import Category, DepartmentUnit
+from cases.models import Case, Category, DepartmentUnit
 from cases.selectors import leaf_categories
 from geo.coords import CoordSystem, point_to_wgs84
 
@@ -134,6 +134,37 @@ class ReasonForm(DomainErrorFormMixin, forms.Form):
     """Reject and return: a reason is required."""
 
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(ReasonForm):
+    """Reject: why, and for a duplicate the case it repeats (merged in one step)."""
+
+    kind = forms.ChoiceField(label=_("Rejected as"), choices=Case.RejectKind.choices, initial=Case.RejectKind.INVALID,
+                             required=False)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Case.RejectKind.INVALID
+    duplicate_of = forms.IntegerField(
+        label=_("Duplicate of case (id)"), required=False, min_value=1,
+        help_text=_("Only when rejecting as a duplicate."),
+    )
+    field_order = ["kind", "duplicate_of", "reason"]
+
+
+class ExtensionForm(ReasonForm):
+    days = forms.IntegerField(label=_("Extra working days"), min_value=1, max_value=15, initial=2)
+    field_order = ["days", "reason"]
+
+
+class EvaluateForm(DomainErrorFormMixin, forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        coerce=int,
+        choices=[(5, _("5 – very satisfied")), (4, _("4 – satisfied")), (3, _("3 – neutral")),
+                 (2, _("2 – dissatisfied")), (1, _("1 – very dissatisfied"))],
+    )
+    comment = forms.CharField(label=_("Comment"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EmptyForm(DomainErrorFormMixin, forms.Form):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from cases.models import Case, CaseEvent, Category, DepartmentUnit
+from cases.models import Case, CaseEvent, Category, DepartmentUnit, ExtensionRequest
 from cases.permissions import roles_of
 
 if TYPE_CHECKING:
@@ -84,3 +84,7 @@ def proposed_unit(*, case: Case) -> DepartmentUnit | None:
 
 def leaf_categories() -> QuerySet[Category]:
     return Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("code")
+
+
+def pending_extension(*, case: Case) -> ExtensionRequest | None:
+    return case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()

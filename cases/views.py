@@ -36,16 +36,19 @@ from cases.forms import (
     DispatchForm,
     DomainErrorFormMixin,
     EmptyForm,
+    EvaluateForm,
+    ExtensionForm,
     HandledForm,
     NoteForm,
     ReasonForm,
+    RejectForm,
     ReportForm,
     RequiredNoteForm,
     ResolveOnSpotForm,
 )
 from cases.models import Case, CaseEvent
 from cases.permissions import Roles, acting_role, person, roles_of
-from cases.selectors import access_case, case_list_visible_to, case_timeline, proposed_unit
+from cases.selectors import access_case, case_list_visible_to, case_timeline, pending_extension, proposed_unit
 from cases.selectors import centre_queue as select_centre_queue
 from cases.selectors import unit_queue as select_unit_queue
 from grids.models import Area
@@ -192,7 +195,33 @@ def _accept(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
 
 
 def _reject(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_reject(case_id=pk, actor=person(user), reason=d["reason"])
+    return services.case_reject(case_id=pk, actor=person(user), reason=d["reason"], kind=d["kind"],
+                                duplicate_of=d.get("duplicate_of"))
+
+
+def _escalate(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_escalate(case_id=pk, actor=person(user), note=d["note"])
+
+
+def _request_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_request_extension(case_id=pk, actor=person(user), days=d["days"], reason=d["reason"]).case
+
+
+def _approve_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_decide_extension(case_id=pk, actor=person(user), approve=True, note=d["note"])
+
+
+def _deny_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_decide_extension(case_id=pk, actor=person(user), approve=False, note=d["note"])
+
+
+def _evaluate(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_evaluate(case_id=pk, actor=person(user), satisfaction=d["satisfaction"],
+                                  comment=d["comment"])
+
+
+def _reopen(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_reopen(case_id=pk, actor=person(user), reason=d["reason"])
 
 
 def _dispatch(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
@@ -230,7 +259,13 @@ class ActionSpec:
 ACTIONS: dict[str, ActionSpec] = {
     A.RESOLVE_ON_SPOT: ActionSpec(ResolveOnSpotForm, _resolve, gettext_lazy("Resolved on the spot and closed.")),
     A.ACCEPT: ActionSpec(NoteForm, _accept, gettext_lazy("Accepted.")),
-    A.REJECT: ActionSpec(ReasonForm, _reject, gettext_lazy("Rejected."), danger=True),
+    A.REJECT: ActionSpec(RejectForm, _reject, gettext_lazy("Rejected."), danger=True),
+    A.ESCALATE: ActionSpec(NoteForm, _escalate, gettext_lazy("Escalated to the next centre.")),
+    A.REQUEST_EXTENSION: ActionSpec(ExtensionForm, _request_extension, gettext_lazy("Extension requested.")),
+    A.APPROVE_EXTENSION: ActionSpec(NoteForm, _approve_extension, gettext_lazy("Extension approved.")),
+    A.DENY_EXTENSION: ActionSpec(NoteForm, _deny_extension, gettext_lazy("Extension denied."), danger=True),
+    A.EVALUATE: ActionSpec(EvaluateForm, _evaluate, gettext_lazy("Thank you for the evaluation.")),
+    A.REOPEN: ActionSpec(ReasonForm, _reopen, gettext_lazy("Reopened."), danger=True),
     A.DISPATCH: ActionSpec(DispatchForm, _dispatch, gettext_lazy("Dispatched.")),
     A.SIGN_FOR: ActionSpec(EmptyForm, _sign_for, gettext_lazy("Signed for.")),
     A.RETURN: ActionSpec(ReasonForm, _return, gettext_lazy("Returned to the centre."), danger=True),
@@ -249,6 +284,11 @@ PANELS: list[tuple[str, tuple[str, ...]]] = [
     ("report_handled", (A.REPORT_HANDLED,)),
     ("return", (A.RETURN,)),
     ("verify", (A.VERIFY_PASS, A.VERIFY_FAIL)),
+    ("extension_decision", (A.APPROVE_EXTENSION, A.DENY_EXTENSION)),
+    ("request_extension", (A.REQUEST_EXTENSION,)),
+    ("escalate", (A.ESCALATE,)),
+    ("evaluate", (A.EVALUATE,)),
+    ("reopen", (A.REOPEN,)),
 ]
 PANEL_TITLES: dict[str, Promise] = {
     "resolve_on_spot": gettext_lazy("Resolve on the spot"),
@@ -259,6 +299,11 @@ PANEL_TITLES: dict[str, Promise] = {
     "report_handled": gettext_lazy("Report handled"),
     "return": gettext_lazy("Return"),
     "verify": gettext_lazy("Verify"),
+    "extension_decision": gettext_lazy("Extension request"),
+    "request_extension": gettext_lazy("Request extension"),
+    "escalate": gettext_lazy("Escalate"),
+    "evaluate": gettext_lazy("Evaluate"),
+    "reopen": gettext_lazy("Reopen"),
 }
 BUTTON_LABELS: dict[str, Promise] = {
     A.RESOLVE_ON_SPOT: gettext_lazy("Resolve and close"),
@@ -270,9 +315,15 @@ BUTTON_LABELS: dict[str, Promise] = {
     A.REPORT_HANDLED: gettext_lazy("Report handled"),
     A.VERIFY_PASS: gettext_lazy("Pass: close"),
     A.VERIFY_FAIL: gettext_lazy("Fail: rework"),
+    A.ESCALATE: gettext_lazy("Escalate to the next centre"),
+    A.REQUEST_EXTENSION: gettext_lazy("Request extension"),
+    A.APPROVE_EXTENSION: gettext_lazy("Approve"),
+    A.DENY_EXTENSION: gettext_lazy("Deny"),
+    A.EVALUATE: gettext_lazy("Submit evaluation"),
+    A.REOPEN: gettext_lazy("Reopen"),
 }
 # Panels for rarer or destructive moves start folded so the main action is one tap away.
-FOLDED_PANELS = {"reject", "return"}
+FOLDED_PANELS = {"reject", "return", "request_extension", "escalate", "reopen"}
 
 
 @dataclass
@@ -298,7 +349,7 @@ def _make_form(action: str, case: Case, data: Any = None, files: Any = None) -> 
     panel_key = next(key for key, actions in PANELS if action in actions)
     # Unique ids per panel: several forms on one page each have a "note".
     kwargs: dict[str, Any] = {"auto_id": f"id_{panel_key}_%s"}
-    if panel_key == "verify":
+    if panel_key in ("verify", "extension_decision"):
         # Pass and fail share one note box; only fail needs it, so the browser must not insist.
         kwargs["use_required_attribute"] = False
     if spec.form_class is DispatchForm:
@@ -310,12 +361,21 @@ def _make_form(action: str, case: Case, data: Any = None, files: Any = None) -> 
 
 
 def available_actions(user: AnyUser, case: Case) -> list[str]:
-    """What the user may do now: the transition table for the status, narrowed by role."""
+    """What the user may do now: the transition table for the status, narrowed by role,
+    and by the conditions the services check (so no button leads to a sure refusal)."""
+    pending = pending_extension(case=case) is not None
+    hidden = set()
+    if not case.category.self_resolvable:
+        hidden.add(A.RESOLVE_ON_SPOT)
+    hidden |= {A.REQUEST_EXTENSION} if pending else {A.APPROVE_EXTENSION, A.DENY_EXTENSION}
+    if case.satisfaction is not None:
+        hidden.add(A.EVALUATE)
+    if case.closed_at is None or timezone.now() - case.closed_at > dt.timedelta(days=settings.REOPEN_DAYS):
+        hidden.add(A.REOPEN)
     return [
         action
         for action in services.allowed_actions(case.status)
-        if acting_role(user, case, action) is not None
-        and (action != A.RESOLVE_ON_SPOT or case.category.self_resolvable)
+        if action not in hidden and acting_role(user, case, action) is not None
     ]
 
 
@@ -374,6 +434,7 @@ def _detail_page(
         "sign_overdue": case.status == Case.Status.DISPATCHED and _past(case.sign_deadline, now),
         "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
         and _past(case.handle_deadline, now),
+        "pending_extension": pending_extension(case=case),
     }, status=status)
 
 

@@ -9,7 +9,8 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, ExtensionRequest
+from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit
+from cases.selectors import pending_extension
 from geo.coords import CoordSystem, point_to_wgs84
 
 
@@ -79,7 +80,7 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
     def get_pending_extension(self, case: Case) -> dict[str, Any] | None:
-        pending = case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+        pending = pending_extension(case=case)
         if pending is None:
             return None
         return {"days": pending.days, "reason": pending.reason, "requested_at": pending.requested_at}

@@ -136,7 +136,7 @@ def test_thin_flow_in_chromium(
     assert page.url.endswith("/centre/queue/")
     shot(page, "03-centre-queue")
     open_case(page, base, "/centre/queue/", case.number)
-    page.get_by_label("Note").fill("情况属实")
+    page.locator("#id_accept_note").fill("情况属实")  # the accept panel's note, not a folded one
     page.get_by_role("button", name="Accept", exact=True).click()
     page.wait_for_selector("text=Accepted.")
     assert page.get_by_label("Handling unit").input_value() == str(town.unit.pk)

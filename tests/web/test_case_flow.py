@@ -42,20 +42,20 @@ def test_whole_thin_flow_through_the_web(login, town, grid_worker, centre_operat
     # Centre: the queue lists it; the page offers accept and reject; accept.
     assert case.number in centre.get(reverse("centre-queue")).text
     page = centre.get(reverse("case-detail", args=[case.pk])).text
-    assert buttons(page) == {A.ACCEPT, A.REJECT}
+    assert buttons(page) == {A.ACCEPT, A.REJECT, A.ESCALATE}
     assert centre.post(action_url(case, A.ACCEPT), {"note": "属实"}).status_code == 302
 
     # Dispatch: the category's default unit is preselected.
     page = centre.get(reverse("case-detail", args=[case.pk])).text
-    assert buttons(page) == {A.DISPATCH}
+    assert buttons(page) == {A.DISPATCH, A.ESCALATE}
     assert f'<option value="{town.unit.pk}" selected>' in page
     assert centre.post(action_url(case, A.DISPATCH), {"unit": town.unit.pk, "note": ""}).status_code == 302
 
     # Department: the unit queue lists it; sign for, then report handled with a photo.
     assert case.number in dept.get(reverse("unit-queue")).text
-    assert buttons(dept.get(reverse("case-detail", args=[case.pk])).text) == {A.SIGN_FOR, A.RETURN}
+    assert buttons(dept.get(reverse("case-detail", args=[case.pk])).text) == {A.SIGN_FOR, A.RETURN, A.REQUEST_EXTENSION}
     assert dept.post(action_url(case, A.SIGN_FOR)).status_code == 302
-    assert buttons(dept.get(reverse("case-detail", args=[case.pk])).text) == {A.REPORT_HANDLED, A.RETURN}
+    assert buttons(dept.get(reverse("case-detail", args=[case.pk])).text) == {A.REPORT_HANDLED, A.RETURN, A.REQUEST_EXTENSION}
     response = dept.post(action_url(case, A.REPORT_HANDLED), {"result": "摊位已清理", "photo": jpeg("after.jpg")})
     assert response.status_code == 302
 
@@ -70,7 +70,7 @@ def test_whole_thin_flow_through_the_web(login, town, grid_worker, centre_operat
         A.REPORT, A.ACCEPT, A.DISPATCH, A.SIGN_FOR, A.REPORT_HANDLED, A.VERIFY_PASS,
     ]
     page = worker.get(reverse("case-detail", args=[case.pk])).text
-    assert buttons(page) == set()
+    assert buttons(page) == {A.EVALUATE}  # the reporter may rate the closed case
     # The timeline shows every step with actor and role; both photos are on the page.
     for text in ("Accept", "Dispatch", "Sign for", "Report handled", "Verify: pass", "centre_community",
                  "Department staff", "摊位已清理", "Handled → Closed"):
