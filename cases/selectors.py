@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.measure import D
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -88,3 +94,40 @@ def leaf_categories() -> QuerySet[Category]:
 
 def pending_extension(*, case: Case) -> ExtensionRequest | None:
     return case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+
+
+OPEN_STATUSES = (
+    Case.Status.REPORTED,
+    Case.Status.ACCEPTED,
+    Case.Status.DISPATCHED,
+    Case.Status.IN_PROGRESS,
+    Case.Status.HANDLED,
+)
+
+
+def possible_duplicates(*, case: Case, user: AnyUser, limit: int = 5) -> Sequence[Case]:
+    """Open cases of the same category within settings.DUPLICATE_RADIUS_M metres and
+    settings.DUPLICATE_DAYS days before this one, nearest first, each with `.distance_m`.
+    The centre sees them beside a new report and can merge it into one (reject as
+    duplicate of N). Only cases the user may see are offered."""
+    radius = settings.DUPLICATE_RADIUS_M
+    since = case.reported_at - dt.timedelta(days=settings.DUPLICATE_DAYS)
+    # A degree box first (index-assisted ST_DWithin), then the true distance on the sphere.
+    box_degrees = radius / 111_000 / max(math.cos(math.radians(case.location.y)), 0.1)
+    candidates = (
+        case_list_visible_to(user=user).filter(
+            category_id=case.category_id,
+            status__in=OPEN_STATUSES,
+            reported_at__gte=since,
+            reported_at__lte=case.reported_at,
+            location__dwithin=(case.location, box_degrees),
+        )
+        .exclude(pk=case.pk)
+        .annotate(distance=Distance("location", case.location))
+        .filter(distance__lte=D(m=radius))
+        .order_by("distance", "-reported_at")[:limit]
+    )
+    found = list(candidates)
+    for other in found:
+        other.distance_m = round(other.distance.m, 1)  # type: ignore[attr-defined]
+    return found

@@ -48,7 +48,14 @@ from cases.forms import (
 )
 from cases.models import Case, CaseEvent
 from cases.permissions import Roles, acting_role, person, roles_of
-from cases.selectors import access_case, case_list_visible_to, case_timeline, pending_extension, proposed_unit
+from cases.selectors import (
+    access_case,
+    case_list_visible_to,
+    case_timeline,
+    pending_extension,
+    possible_duplicates,
+    proposed_unit,
+)
 from cases.selectors import centre_queue as select_centre_queue
 from cases.selectors import unit_queue as select_unit_queue
 from grids.models import Area
@@ -435,6 +442,9 @@ def _detail_page(
         "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
         and _past(case.handle_deadline, now),
         "pending_extension": pending_extension(case=case),
+        # Only the centre, deciding on a new report, needs the candidates and the merge button.
+        "duplicates": possible_duplicates(case=case, user=request.user)
+        if case.status == Case.Status.REPORTED and A.REJECT in available_actions(request.user, case) else [],
     }, status=status)
 
 

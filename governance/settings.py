@@ -177,6 +177,10 @@ BASEMAP_TILE_URL = envstr("BASEMAP_TILE_URL", "")
 BASEMAP_ATTRIBUTION = envstr("BASEMAP_ATTRIBUTION", "")
 # Import tolerance: overlaps/gaps smaller than this (square metres) are ignored as slivers.
 GRID_TOLERANCE_M2 = envfloat("GRID_TOLERANCE_M2", "1.0")
+# A new report this close (metres) to an open case of the same category filed within this
+# many days is shown to the centre as a possible duplicate.
+DUPLICATE_RADIUS_M = envfloat("DUPLICATE_RADIUS_M", "50")
+DUPLICATE_DAYS = envint("DUPLICATE_DAYS", "7")
 # A closed case may be reopened by its centre within this many days.
 REOPEN_DAYS = envint("REOPEN_DAYS", "7")
 RISK_HORIZON_DAYS = envint("RISK_HORIZON_DAYS", "7")

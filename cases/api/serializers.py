@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit
-from cases.selectors import pending_extension
+from cases.selectors import pending_extension, possible_duplicates
 from geo.coords import CoordSystem, point_to_wgs84
 
 
@@ -74,10 +74,22 @@ class CaseDetailSerializer(CaseSerializer):
     allowed_actions = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     pending_extension = serializers.SerializerMethodField()
+    possible_duplicates = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "allowed_actions", "attachments", "pending_extension"]
+        fields = [*CaseSerializer.Meta.fields, "allowed_actions", "attachments", "pending_extension",
+                  "possible_duplicates"]
         read_only_fields = fields
+
+    def get_possible_duplicates(self, case: Case) -> list[dict[str, Any]]:
+        """For a report still waiting for the centre: nearby open cases of its category."""
+        if case.status != Case.Status.REPORTED or "request" not in self.context:
+            return []
+        return [
+            {"id": other.pk, "number": other.number, "distance_m": other.distance_m,  # type: ignore[attr-defined]
+             "status": other.status, "reported_at": other.reported_at}
+            for other in possible_duplicates(case=case, user=self.context["request"].user)
+        ]
 
     def get_pending_extension(self, case: Case) -> dict[str, Any] | None:
         pending = pending_extension(case=case)

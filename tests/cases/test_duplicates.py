@@ -1,0 +1,73 @@
+"""Possible duplicates: same category, open, nearby, recent; offered to the centre with a
+one-step merge."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.gis.geos import Point
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cases import services
+from cases.models import Case
+from cases.selectors import possible_duplicates
+from tests.factories import centre_of
+
+# ~0.0003° of latitude is about 33 m; 0.001° about 111 m.
+HERE = centre_of(0, 0)
+
+
+def at(dy: float) -> Point:
+    return Point(HERE.x, HERE.y + dy, srid=4326)
+
+
+def file(town, worker, *, where=HERE, category=None, when=None):
+    return services.case_report(actor=worker, category=category or town.category, location=where,
+                                description="摊位占道", at=when)
+
+
+def test_nearby_recent_open_case_of_same_category_is_flagged(town, grid_worker, centre_operator):
+    first = file(town, grid_worker)
+    second = file(town, grid_worker, where=at(0.0003))
+    found = possible_duplicates(case=second, user=centre_operator)
+    assert [c.pk for c in found] == [first.pk]
+    assert 25 < found[0].distance_m < 40
+
+
+def test_far_old_closed_or_other_category_is_not_flagged(town, grid_worker, centre_operator):
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    file(town, grid_worker, where=at(0.001))  # ~111 m away
+    file(town, grid_worker, when=long_ago)  # too old
+    file(town, grid_worker, category=town.spot_category)  # another category
+    rejected = file(town, grid_worker)
+    services.case_reject(case_id=rejected.pk, actor=centre_operator, reason="无效")
+    new = file(town, grid_worker)
+    assert possible_duplicates(case=new, user=centre_operator) == []
+
+
+def test_candidates_are_limited_to_what_the_user_may_see(town, grid_worker, centre_operator, outsider):
+    file(town, grid_worker)
+    second = file(town, grid_worker, where=at(0.0001))
+    assert possible_duplicates(case=second, user=outsider) == []
+
+
+def test_api_lists_candidates_and_the_page_merges_in_one_step(town, grid_worker, centre_operator):
+    first = file(town, grid_worker)
+    second = file(town, grid_worker, where=at(0.0002))
+    api = APIClient()
+    api.force_authenticate(centre_operator)
+    listed = api.get(f"/api/cases/{second.pk}/").json()["possible_duplicates"]
+    assert [d["id"] for d in listed] == [first.pk]
+    from django.test import Client
+
+    web = Client(HTTP_ACCEPT_LANGUAGE="en")
+    web.force_login(centre_operator)
+    page = web.get(reverse("case-detail", args=[second.pk])).text
+    assert "Possible duplicates" in page and f"Merge into {first.number}" in page
+    merged = web.post(reverse("case-action", args=[second.pk, "reject"]),
+                      {"kind": "duplicate", "duplicate_of": first.pk, "reason": f"Duplicate of {first.number}"})
+    assert merged.status_code == 302
+    second.refresh_from_db()
+    assert (second.status, second.duplicate_of_id) == (Case.Status.REJECTED, first.pk)
