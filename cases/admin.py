@@ -9,7 +9,16 @@ from django.contrib import admin
 from django.http import HttpRequest
 from leaflet.admin import LeafletGeoAdmin
 
-from cases.models import Case, CaseEvent, Category, Department, DepartmentUnit, RoleAssignment
+from cases.models import (
+    Case,
+    CaseEvent,
+    Category,
+    Department,
+    DepartmentUnit,
+    ExtensionRequest,
+    RoleAssignment,
+    Supervision,
+)
 
 
 @admin.register(Department)
@@ -68,6 +77,20 @@ class CaseAdmin(LeafletGeoAdmin):
         return [f.name for f in Case._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExtensionRequest, Supervision)
+class WorkflowRecordAdmin(admin.ModelAdmin):
+    """Extension requests and supervisions are written by the workflow services only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -171,6 +171,7 @@ class CaseEvent(models.Model):
         DENY_EXTENSION = "deny_extension", _("Deny extension")
         EVALUATE = "evaluate", _("Evaluate")
         REOPEN = "reopen", _("Reopen")
+        SUPERVISE = "supervise", _("Overdue: escalated to the supervisor")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -228,6 +229,62 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} +{self.days}"
+
+
+class Supervision(models.Model):
+    """督办: a case that passed a deadline, escalated to the supervisors of its unit's area.
+    One row per case, kind and deadline, so the job that writes them may run any number of
+    times; the overdue time per unit is read from these rows and the timeline."""
+
+    class Kind(models.TextChoices):
+        SIGN_FOR_OVERDUE = "sign_for_overdue", _("Not signed for in time")
+        HANDLING_OVERDUE = "handling_overdue", _("Not handled in time")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="supervisions")
+    unit = models.ForeignKey(DepartmentUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    deadline = models.DateTimeField(_("deadline"))
+    created_at = models.DateTimeField(_("escalated at"))
+
+    class Meta:
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "deadline"], name="one_supervision_per_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class Notification(models.Model):
+    """An in-app message to one person about one case. `key` makes a job's messages
+    idempotent: the same (recipient, case, kind, key) is written once."""
+
+    class Kind(models.TextChoices):
+        NEAR_DEADLINE = "near_deadline", _("Deadline near")
+        OVERDUE = "overdue", _("Overdue")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "case", "kind", "key"], name="notification_once"),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.kind} {self.case_id}"
 
 
 class Attachment(models.Model):

@@ -13,7 +13,7 @@ from django.contrib.gis.measure import D
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from cases.models import Case, CaseEvent, Category, DepartmentUnit, ExtensionRequest
+from cases.models import Case, CaseEvent, Category, DepartmentUnit, ExtensionRequest, Notification
 from cases.permissions import roles_of
 
 if TYPE_CHECKING:
@@ -131,3 +131,7 @@ def possible_duplicates(*, case: Case, user: AnyUser, limit: int = 5) -> Sequenc
     for other in found:
         other.distance_m = round(other.distance.m, 1)  # type: ignore[attr-defined]
     return found
+
+
+def notifications_for(*, user: AnyUser) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient_id=user.pk).select_related("case").order_by("-created_at", "-id")

@@ -14,6 +14,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Deadlines are checked every quarter hour; both jobs are idempotent.
+    "cases-escalate-overdue": {"task": "cases.tasks.escalate_overdue_task", "schedule": crontab(minute="*/15")},
+    "cases-warn-near-deadline": {"task": "cases.tasks.warn_near_deadline_task", "schedule": crontab(minute="*/15")},
     # Scores the horizon starting today from cases up to midnight; 02:30 is after the day closes.
     "risk-score-all-cells": {
         "task": "geo.tasks.risk_score_all_cells_task",

@@ -21,7 +21,8 @@ def admin_client_en(db) -> Client:
 @pytest.mark.parametrize(
     "model",
     ["grids_area", "grids_gridcell", "grids_gridassignment", "cases_department", "cases_departmentunit",
-     "cases_category", "cases_roleassignment", "cases_case", "geo_riskscore", "auth_user"],
+     "cases_category", "cases_roleassignment", "cases_case", "geo_riskscore", "auth_user",
+     "cases_extensionrequest", "cases_supervision"],
 )
 def test_admin_changelists_load(town, admin_client_en, model):
     assert admin_client_en.get(reverse(f"admin:{model}_changelist")).status_code == 200

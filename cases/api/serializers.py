@@ -9,7 +9,7 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit
+from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, Notification
 from cases.selectors import pending_extension, possible_duplicates
 from geo.coords import CoordSystem, point_to_wgs84
 
@@ -172,3 +172,12 @@ class ResolveInputSerializer(serializers.Serializer[dict[str, Any]]):
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=9)
 
 
+
+
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "case", "case_number", "created_at", "read_at"]
+        read_only_fields = fields

@@ -27,15 +27,24 @@ from cases.api.serializers import (
     ExtensionInputSerializer,
     HandledInputSerializer,
     NoteInputSerializer,
+    NotificationSerializer,
     ReasonInputSerializer,
     RejectInputSerializer,
     ResolveInputSerializer,
     VerifyInputSerializer,
 )
 from cases.errors import InvalidInput
-from cases.models import Case, Category
+from cases.models import Case, Category, Notification
 from cases.permissions import acting_role, person
-from cases.selectors import access_case, case_list_visible_to, case_timeline, leaf_categories, proposed_unit
+from cases.selectors import (
+    access_case,
+    case_list_visible_to,
+    case_timeline,
+    leaf_categories,
+    notifications_for,
+    proposed_unit,
+)
+from cases.services import notification_mark_read
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
@@ -204,3 +213,21 @@ def _id(pk: str | None) -> int:
         return int(pk or "")
     except ValueError:
         raise Http404("No such case") from None
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notification]):
+    """The signed-in person's in-app notifications; `?unread=1` for the badge."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        qs = notifications_for(user=person(self.request.user))
+        if self.request.query_params.get("unread"):
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str | None = None) -> Response:
+        notification = notification_mark_read(notification_id=_id(pk), user=person(request.user))
+        return Response(NotificationSerializer(notification).data)
