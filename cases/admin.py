@@ -39,7 +39,7 @@ class DepartmentUnitAdmin(admin.ModelAdmin):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "parent", "default_department", "severity", "self_resolvable",
-                    "sign_for_hours", "handle_days", "active"]
+                    "sign_for_hours", "handle_days", "handling_level", "active"]
     list_filter = ["parent", "severity", "self_resolvable", "active"]
     search_fields = ["code", "name"]
     list_select_related = ["parent", "default_department"]

@@ -65,6 +65,14 @@ class Category(models.Model):
     self_resolvable = models.BooleanField(_("grid worker may resolve on the spot"), default=False)
     sign_for_hours = models.PositiveSmallIntegerField(_("sign-for limit (working hours)"), default=4)
     handle_days = models.PositiveSmallIntegerField(_("handling limit (working days)"), default=3)
+    # Which centre receives new reports: most go to the cell's community; some matters (a
+    # chemical plant, a river) belong to the street, district or city centre from the start.
+    handling_level = models.CharField(
+        _("handled by the centre of"),
+        max_length=12,
+        choices=[(level, label) for level, label in Area.Level.choices],
+        default=Area.Level.COMMUNITY,
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

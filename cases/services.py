@@ -46,6 +46,7 @@ from cases.models import (
 from cases.permissions import acting_role, reporter_role
 from cases.worktime import add_working_days, add_working_hours
 from geo.selectors import grid_cell_for_point
+from grids.models import Area
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -188,6 +189,14 @@ def _next_number(cell_code: str, at: dt.datetime) -> str:
     return f"{cell_code[:6]}{local:%Y%m%d}{serial:06d}"
 
 
+def _centre_for(community: Area, level: str) -> Area:
+    """The community itself, or its ancestor at the category's handling level."""
+    area = community
+    while area.level != level and area.parent is not None:
+        area = area.parent
+    return area
+
+
 def _same_reporter(case: Case, actor: AnyUser | None) -> Case:
     if case.reporter_id != (actor.pk if actor is not None else None):
         raise Conflict(_("This client key was already used for another reporter's case."), field="client_key")
@@ -246,7 +255,7 @@ def case_report(
                 address=address,
                 grid_cell=cell,
                 cell_code=cell.code,
-                centre=cell.community,
+                centre=_centre_for(cell.community, category.handling_level),
                 reporter=actor,
                 client_key=client_key or None,
                 sign_for_hours=category.sign_for_hours,

@@ -182,3 +182,23 @@ def test_a_colleague_of_another_unit_cannot_request_extension(town, grid_worker,
     case = in_progress(town, grid_worker, centre_operator, dept_officer)
     with pytest.raises(NotPermitted):
         services.case_request_extension(case_id=case.pk, actor=other, days=1, reason="x")
+
+
+def test_category_handled_by_the_street_routes_new_reports_there(town, grid_worker, centre_operator, street_operator):
+    town.category.handling_level = "street"
+    town.category.save()
+    case = report(town, grid_worker)
+    assert case.centre == town.street
+    assert case in centre_queue(user=street_operator)
+    assert case not in centre_queue(user=centre_operator)
+
+
+def test_category_limit_changes_apply_to_new_cases_only(town, grid_worker):
+    before = report(town, grid_worker)
+    town.category.handle_days = 7
+    town.category.sign_for_hours = 8
+    town.category.save()
+    after = report(town, grid_worker)
+    before.refresh_from_db()
+    assert (before.handle_days, before.sign_for_hours) == (3, 4)
+    assert (after.handle_days, after.sign_for_hours) == (7, 8)
