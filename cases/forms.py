@@ -173,18 +173,30 @@ class EmptyForm(DomainErrorFormMixin, forms.Form):
 
 class DispatchForm(DomainErrorFormMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=DepartmentUnit.objects.none())
+    co_handlers = forms.ModelMultipleChoiceField(
+        label=_("Co-handling units"), queryset=DepartmentUnit.objects.none(), required=False,
+        help_text=_("Optional: units that work beside the lead unit and report their part."),
+    )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, cell_code: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Units of the case's district, and city-wide units (area code ends in 00).
-        field = self.fields["unit"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = (
+        units = (
             DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
             .select_related("department")
             .order_by("department__code")
         )
+        for name in ("unit", "co_handlers"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = units
+
+
+class PartForm(DomainErrorFormMixin, forms.Form):
+    """A co-handling unit's report of its part."""
+
+    result = forms.CharField(label=_("What your unit did"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class HandledForm(DomainErrorFormMixin, forms.Form):

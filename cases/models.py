@@ -180,6 +180,7 @@ class CaseEvent(models.Model):
         EVALUATE = "evaluate", _("Evaluate")
         REOPEN = "reopen", _("Reopen")
         SUPERVISE = "supervise", _("Overdue: escalated to the supervisor")
+        REPORT_PART = "report_part", _("Co-handler reports its part")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -207,6 +208,22 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+
+class CoHandler(models.Model):
+    """A unit that works on a dispatched case beside the lead unit and reports its part."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="co_handlers")
+    unit = models.ForeignKey(DepartmentUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="co_handled")
+    reported_at = models.DateTimeField(_("part reported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-handling unit")
+        verbose_name_plural = _("co-handling units")
+        constraints = [models.UniqueConstraint(fields=["case", "unit"], name="co_handler_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} + {self.unit_id}"
 
 
 class ExtensionRequest(models.Model):

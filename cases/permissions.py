@@ -133,6 +133,10 @@ def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
         return "centre_operator"
     if action in UNIT_ACTIONS and case.unit_id in roles.unit_ids:
         return "department_staff"
+    if action == CaseEvent.Action.REPORT_PART and roles.unit_ids and case.co_handlers.filter(
+        unit_id__in=roles.unit_ids
+    ).exists():
+        return "department_staff"
     if action == CaseEvent.Action.RESOLVE_ON_SPOT and case.reporter_id == user.pk and case.grid_cell_id in roles.cell_ids:
         return "grid_worker"
     if action in (CaseEvent.Action.VERIFY_PASS, CaseEvent.Action.VERIFY_FAIL) and case.grid_cell_id in roles.cell_ids:

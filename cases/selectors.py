@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.measure import D
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from cases.models import Case, CaseEvent, Category, DepartmentUnit, ExtensionRequest, Notification
+from cases.models import Case, CaseEvent, Category, CoHandler, DepartmentUnit, ExtensionRequest, Notification
 from cases.permissions import roles_of
 
 if TYPE_CHECKING:
@@ -36,6 +36,9 @@ def case_list_visible_to(*, user: AnyUser) -> QuerySet[Case]:
     if not user.is_authenticated:
         return base.none()
     q = Q(reporter=user) | Q(grid_cell_id__in=roles.cell_ids) | Q(unit_id__in=roles.unit_ids)
+    if roles.unit_ids:
+        # Co-handled cases too; Exists, not a join, so no case is listed twice.
+        q |= Q(Exists(CoHandler.objects.filter(case=OuterRef("pk"), unit_id__in=roles.unit_ids)))
     q |= _prefix_q(roles.centre_prefixes + roles.supervisor_prefixes)
     return base.filter(q)
 
@@ -67,7 +70,12 @@ def unit_queue(*, user: AnyUser) -> QuerySet[Case]:
     roles = roles_of(user)
     return (
         case_list_visible_to(user=user)
-        .filter(unit_id__in=roles.unit_ids, status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS])
+        .filter(
+            Q(unit_id__in=roles.unit_ids)
+            | Q(Exists(CoHandler.objects.filter(case=OuterRef("pk"), unit_id__in=roles.unit_ids,
+                                                reported_at__isnull=True))),
+            status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS],
+        )
         .order_by("handle_deadline")
     )
 

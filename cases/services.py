@@ -37,13 +37,14 @@ from cases.models import (
     Case,
     CaseEvent,
     Category,
+    CoHandler,
     DepartmentUnit,
     ExtensionRequest,
     Notification,
     RoleAssignment,
     Supervision,
 )
-from cases.permissions import acting_role, reporter_role
+from cases.permissions import acting_role, reporter_role, roles_of
 from cases.worktime import add_working_days, add_working_hours
 from geo.selectors import grid_cell_for_point
 from grids.models import Area
@@ -82,6 +83,7 @@ TRANSITIONS: dict[str, Transition] = {
     A.EVALUATE: Transition(frozenset({S.CLOSED}), None),
     A.REOPEN: Transition(frozenset({S.CLOSED}), S.ACCEPTED),
     A.SUPERVISE: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
+    A.REPORT_PART: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
 }
 
 
@@ -331,17 +333,48 @@ def case_reject(
 
 @transaction.atomic
 def case_dispatch(
-    *, case_id: int, actor: AnyUser | None, unit: DepartmentUnit, note: str = "", at: dt.datetime | None = None
+    *,
+    case_id: int,
+    actor: AnyUser | None,
+    unit: DepartmentUnit,
+    co_handlers: Sequence[DepartmentUnit] = (),
+    note: str = "",
+    at: dt.datetime | None = None,
 ) -> Case:
-    """The centre sends an accepted case to a department unit. The sign-for and handling
-    deadlines start now, in working time, from the limits the case was filed under."""
+    """The centre sends an accepted case to a lead department unit, optionally with
+    co-handling units that each report their part. The sign-for and handling deadlines
+    start now, in working time, from the limits the case was filed under."""
     at = _now(at)
     case, role = _begin(case_id, A.DISPATCH, actor)
+    co_units = {u.pk: u for u in co_handlers if u.pk != unit.pk}
     case.unit = unit
     case.sign_deadline = add_working_hours(at, case.sign_for_hours)
     case.handle_deadline = add_working_days(at, case.handle_days)
+    # A re-dispatch (after a return) names its co-handlers afresh.
+    CoHandler.objects.filter(case=case).delete()
+    CoHandler.objects.bulk_create([CoHandler(case=case, unit=u) for u in co_units.values()])
+    if co_units:
+        names = "、".join(u.name for u in co_units.values())
+        note = (note.strip() + "\n" if note.strip() else "") + _("Co-handlers: %(units)s") % {"units": names}
     return _move(case, action=A.DISPATCH, actor=actor, role=role, at=at, note=note.strip(),
                  fields=["unit", "sign_deadline", "handle_deadline"])
+
+
+@transaction.atomic
+def case_report_part(*, case_id: int, actor: AnyUser | None, result: str, at: dt.datetime | None = None) -> Case:
+    """A co-handling unit reports what it did; the lead unit reports the case as handled."""
+    at = _now(at)
+    result = _require_text(result, "result")
+    case, role = _begin(case_id, A.REPORT_PART, actor)
+    units = roles_of(actor).unit_ids if actor is not None else frozenset()
+    part = case.co_handlers.select_for_update().filter(unit_id__in=units).order_by("pk").first()
+    if part is None:
+        raise NotPermitted(_("Your unit is not a co-handler of this case."))
+    if part.reported_at is not None:
+        raise Conflict(_("Your unit has already reported its part."))
+    part.reported_at = at
+    part.save(update_fields=["reported_at"])
+    return _move(case, action=A.REPORT_PART, actor=actor, role=role, at=at, note=result, event_unit=part.unit)
 
 
 @transaction.atomic
@@ -360,6 +393,7 @@ def case_return(*, case_id: int, actor: AnyUser | None, reason: str, at: dt.date
     reason = _require_text(reason, "reason")
     case, role = _begin(case_id, A.RETURN, actor)
     returning_unit = case.unit
+    CoHandler.objects.filter(case=case).delete()
     case.unit = None
     case.sign_deadline = None
     case.handle_deadline = None

@@ -40,6 +40,7 @@ from cases.forms import (
     ExtensionForm,
     HandledForm,
     NoteForm,
+    PartForm,
     ReasonForm,
     RejectForm,
     ReportForm,
@@ -232,7 +233,12 @@ def _reopen(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
 
 
 def _dispatch(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_dispatch(case_id=pk, actor=person(user), unit=d["unit"], note=d["note"])
+    return services.case_dispatch(case_id=pk, actor=person(user), unit=d["unit"],
+                                  co_handlers=list(d.get("co_handlers") or []), note=d["note"])
+
+
+def _report_part(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_report_part(case_id=pk, actor=person(user), result=d["result"])
 
 
 def _sign_for(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
@@ -267,6 +273,7 @@ ACTIONS: dict[str, ActionSpec] = {
     A.RESOLVE_ON_SPOT: ActionSpec(ResolveOnSpotForm, _resolve, gettext_lazy("Resolved on the spot and closed.")),
     A.ACCEPT: ActionSpec(NoteForm, _accept, gettext_lazy("Accepted.")),
     A.REJECT: ActionSpec(RejectForm, _reject, gettext_lazy("Rejected."), danger=True),
+    A.REPORT_PART: ActionSpec(PartForm, _report_part, gettext_lazy("Your unit's part is reported.")),
     A.ESCALATE: ActionSpec(NoteForm, _escalate, gettext_lazy("Escalated to the next centre.")),
     A.REQUEST_EXTENSION: ActionSpec(ExtensionForm, _request_extension, gettext_lazy("Extension requested.")),
     A.APPROVE_EXTENSION: ActionSpec(NoteForm, _approve_extension, gettext_lazy("Extension approved.")),
@@ -289,6 +296,7 @@ PANELS: list[tuple[str, tuple[str, ...]]] = [
     ("reject", (A.REJECT,)),
     ("sign_for", (A.SIGN_FOR,)),
     ("report_handled", (A.REPORT_HANDLED,)),
+    ("report_part", (A.REPORT_PART,)),
     ("return", (A.RETURN,)),
     ("verify", (A.VERIFY_PASS, A.VERIFY_FAIL)),
     ("extension_decision", (A.APPROVE_EXTENSION, A.DENY_EXTENSION)),
@@ -307,6 +315,7 @@ PANEL_TITLES: dict[str, Promise] = {
     "return": gettext_lazy("Return"),
     "verify": gettext_lazy("Verify"),
     "extension_decision": gettext_lazy("Extension request"),
+    "report_part": gettext_lazy("Report your unit's part"),
     "request_extension": gettext_lazy("Request extension"),
     "escalate": gettext_lazy("Escalate"),
     "evaluate": gettext_lazy("Evaluate"),
@@ -323,6 +332,7 @@ BUTTON_LABELS: dict[str, Promise] = {
     A.VERIFY_PASS: gettext_lazy("Pass: close"),
     A.VERIFY_FAIL: gettext_lazy("Fail: rework"),
     A.ESCALATE: gettext_lazy("Escalate to the next centre"),
+    A.REPORT_PART: gettext_lazy("Report our part"),
     A.REQUEST_EXTENSION: gettext_lazy("Request extension"),
     A.APPROVE_EXTENSION: gettext_lazy("Approve"),
     A.DENY_EXTENSION: gettext_lazy("Deny"),
@@ -442,6 +452,7 @@ def _detail_page(
         "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
         and _past(case.handle_deadline, now),
         "pending_extension": pending_extension(case=case),
+        "co_handlers": list(case.co_handlers.select_related("unit").order_by("unit__name")),
         # Only the centre, deciding on a new report, needs the candidates and the merge button.
         "duplicates": possible_duplicates(case=case, user=request.user)
         if case.status == Case.Status.REPORTED and A.REJECT in available_actions(request.user, case) else [],

@@ -75,11 +75,18 @@ class CaseDetailSerializer(CaseSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     pending_extension = serializers.SerializerMethodField()
     possible_duplicates = serializers.SerializerMethodField()
+    co_handlers = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "allowed_actions", "attachments", "pending_extension",
-                  "possible_duplicates"]
+                  "possible_duplicates", "co_handlers"]
         read_only_fields = fields
+
+    def get_co_handlers(self, case: Case) -> list[dict[str, Any]]:
+        return [
+            {"unit": c.unit_id, "unit_name": c.unit.name, "reported_at": c.reported_at}
+            for c in case.co_handlers.select_related("unit").order_by("unit__name")
+        ]
 
     def get_possible_duplicates(self, case: Case) -> list[dict[str, Any]]:
         """For a report still waiting for the centre: nearby open cases of its category."""
@@ -156,6 +163,14 @@ class DispatchInputSerializer(NoteInputSerializer):
         queryset=DepartmentUnit.objects.all(), required=False, allow_null=True, default=None,
         help_text=_("Department unit; the category's default unit in the case's district when omitted."),
     )
+    co_handlers = serializers.PrimaryKeyRelatedField(
+        queryset=DepartmentUnit.objects.all(), many=True, required=False, default=list,
+        help_text=_("Units that work beside the lead unit and report their part."),
+    )
+
+
+class ResultInputSerializer(serializers.Serializer[dict[str, Any]]):
+    result = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
 
 class HandledInputSerializer(serializers.Serializer[dict[str, Any]]):

@@ -31,6 +31,7 @@ from cases.api.serializers import (
     ReasonInputSerializer,
     RejectInputSerializer,
     ResolveInputSerializer,
+    ResultInputSerializer,
     VerifyInputSerializer,
 )
 from cases.errors import InvalidInput
@@ -173,7 +174,8 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
             unit = v["unit"] or proposed_unit(case=case)
             if unit is None:
                 raise InvalidInput(_("Choose a department unit: the category has no default."), field="unit")
-            return services.case_dispatch(case_id=case.pk, actor=person(request.user), unit=unit, note=v["note"])
+            return services.case_dispatch(case_id=case.pk, actor=person(request.user), unit=unit,
+                                          co_handlers=v["co_handlers"], note=v["note"])
 
         return self._act(request, pk, DispatchInputSerializer, perform)
 
@@ -182,6 +184,12 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     def sign_for(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_sign_for(
             case_id=c.pk, actor=person(request.user)))
+
+    @extend_schema(request=ResultInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="report-part")
+    def report_part(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, ResultInputSerializer, lambda c, v: services.case_report_part(
+            case_id=c.pk, actor=person(request.user), result=v["result"]))
 
     @extend_schema(request=ReasonInputSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="return")
