@@ -3,10 +3,14 @@ Pillow decodes the header, so a text file renamed .jpg is refused rather than st
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
+from pathlib import PurePath
+
 from django.conf import settings
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cases.errors import DomainError, InvalidInput
 
@@ -36,3 +40,37 @@ def validate_photo(photo: File) -> None:
         photo.seek(0)
     if image_format not in ACCEPTED_FORMATS:
         raise InvalidInput(_("%(name)s: image format %(format)s is not accepted.") % {"name": photo.name, "format": image_format})
+
+
+THUMBNAIL_SIZE = (320, 320)
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    image: ContentFile[bytes]
+    thumbnail: ContentFile[bytes]
+
+
+def prepare_photo(photo: File) -> PreparedPhoto:
+    """The photo as stored: turned upright by its EXIF orientation (phones store sideways
+    pixels and a rotation flag), re-encoded without its EXIF block (which carries the
+    phone's GPS track and serial: personal data), plus a thumbnail for lists and timelines."""
+    photo.seek(0)
+    with Image.open(photo) as original:
+        upright = ImageOps.exif_transpose(original)
+        keep_alpha = upright.mode in ("RGBA", "LA", "P") and original.format == "PNG"
+        fmt, ext = ("PNG", "png") if keep_alpha else ("JPEG", "jpg")
+        if not keep_alpha and upright.mode != "RGB":
+            upright = upright.convert("RGB")
+        stem = PurePath(photo.name or "photo").stem[:60] or "photo"
+        body = io.BytesIO()
+        upright.save(body, format=fmt, quality=88)
+        thumb = upright.copy()
+        thumb.thumbnail(THUMBNAIL_SIZE)
+        small = io.BytesIO()
+        thumb.save(small, format=fmt, quality=80)
+    photo.seek(0)
+    return PreparedPhoto(
+        image=ContentFile(body.getvalue(), name=f"{stem}.{ext}"),
+        thumbnail=ContentFile(small.getvalue(), name=f"{stem}-thumb.{ext}"),
+    )

@@ -319,6 +319,7 @@ class Attachment(models.Model):
         related_name="attachments",
     )
     file = models.ImageField(_("photo"), upload_to="cases/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="cases/%Y/%m/thumbs/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

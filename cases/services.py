@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.attachments import validate_photo
+from cases.attachments import prepare_photo, validate_photo
 from cases.errors import (
     Conflict,
     InvalidInput,
@@ -143,7 +143,8 @@ def _record(
         created_at=at,
     )
     for photo in photos:
-        Attachment.objects.create(case=case, event=event, file=photo)
+        prepared = prepare_photo(photo)
+        Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
     return event
 
 
