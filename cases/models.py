@@ -287,6 +287,8 @@ class Notification(models.Model):
     idempotent: the same (recipient, case, kind, key) is written once."""
 
     class Kind(models.TextChoices):
+        ACTION_NEEDED = "action_needed", _("Your action is needed")
+        CASE_CLOSED = "case_closed", _("Your report was closed")
         NEAR_DEADLINE = "near_deadline", _("Deadline near")
         OVERDUE = "overdue", _("Overdue")
 

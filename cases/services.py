@@ -10,8 +10,12 @@ action; it defaults to now and is only set by imports of historical data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -54,6 +58,8 @@ if TYPE_CHECKING:
 
     # The acting person; None is the system (Celery jobs, imports).
     AnyUser = User
+
+logger = logging.getLogger(__name__)
 
 S = Case.Status
 A = CaseEvent.Action
@@ -145,7 +151,33 @@ def _record(
     for photo in photos:
         prepared = prepare_photo(photo)
         Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
+    if not _muted.get():
+        transaction.on_commit(partial(_queue_notifications, event.pk))
     return event
+
+
+_muted: ContextVar[bool] = ContextVar("wangge_notifications_muted", default=False)
+
+
+@contextmanager
+def notifications_muted() -> Iterator[None]:
+    """No notifications for actions inside the block: imports of historical cases."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def _queue_notifications(event_id: int) -> None:
+    """After commit: Celery tells whoever acts next. Notifications are a convenience; a
+    broker outage must not turn a saved action into an error page, so it is only logged."""
+    from cases.tasks import notify_next_actors_task
+
+    try:
+        notify_next_actors_task.delay(event_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the action itself is committed
+        logger.warning("could not queue notifications for case event %s", event_id, exc_info=True)
 
 
 def _move(
@@ -608,6 +640,34 @@ def _supervise(case_id: int, kind: str, deadline: dt.datetime, now: dt.datetime)
     _notify(_unit_staff_ids(case.unit_id) + _supervisor_ids(case.cell_code), case=case,
             kind=Notification.Kind.OVERDUE, key=f"{kind}:{deadline.isoformat()}", at=now)
     return 1
+
+
+def notify_next_actors(*, event_id: int) -> int:
+    """In-app notifications for whoever must act after this timeline entry: the centre for
+    a new or returned report and for work to verify, the unit for a dispatched or reworked
+    case, the reporter when the case is closed. Idempotent per event (key = event id)."""
+    event = CaseEvent.objects.select_related("case", "case__centre").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    case = event.case
+    kind = Notification.Kind.ACTION_NEEDED
+    recipients: list[int] = []
+    if event.action == A.SUPERVISE:
+        return 0  # the deadline job has told unit and supervisors already
+    if event.to_status in (S.REPORTED, S.ACCEPTED, S.HANDLED):
+        recipients = list(
+            RoleAssignment.objects.filter(role=RoleAssignment.Role.CENTRE_OPERATOR, area_id=case.centre_id)
+            .values_list("user_id", flat=True)
+        )
+    elif event.to_status in (S.DISPATCHED, S.IN_PROGRESS) and event.action in (A.DISPATCH, A.VERIFY_FAIL):
+        recipients = _unit_staff_ids(case.unit_id) if case.unit_id else []
+    elif event.to_status in (S.CLOSED, S.REJECTED) and event.action != A.EVALUATE:
+        kind = Notification.Kind.CASE_CLOSED
+        recipients = [case.reporter_id] if case.reporter_id else []
+    recipients = [uid for uid in recipients if uid != event.actor_id]  # nobody is told of their own act
+    before = Notification.objects.filter(key=f"event:{event.pk}").count()
+    _notify(recipients, case=case, kind=kind, key=f"event:{event.pk}", at=event.created_at)
+    return Notification.objects.filter(key=f"event:{event.pk}").count() - before
 
 
 def cases_warn_near_deadline(*, now: dt.datetime | None = None, within_hours: float | None = None) -> int:

@@ -1063,8 +1063,10 @@ def load_demo_city(
     units, leaves = write_taxonomy(areas)
     people = write_accounts(areas=areas, cells=cells, units=units, rng=np.random.default_rng([seed, 1]), report=report)
     lap("departments, categories, accounts")
-    write_cases(n=cases, plan=plan, cells=cells, units=units, leaves=leaves, people=people,
-                rng=np.random.default_rng([seed, 2]), now=now, report=report)
+    # A year of history is imported, not lived: nobody is notified of it.
+    with services.notifications_muted():
+        write_cases(n=cases, plan=plan, cells=cells, units=units, leaves=leaves, people=people,
+                    rng=np.random.default_rng([seed, 2]), now=now, report=report)
     lap(f"{report.counts['cases']} cases through the services")
     level_count = {level: sum(1 for a in areas.values() if a.level == level) for level in Area.Level}
     report.counts = {
