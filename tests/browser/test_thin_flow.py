@@ -139,7 +139,7 @@ def test_thin_flow_in_chromium(
     page.locator("#id_accept_note").fill("情况属实")  # the accept panel's note, not a folded one
     page.get_by_role("button", name="Accept", exact=True).click()
     page.wait_for_selector("text=Accepted.")
-    assert page.get_by_label("Handling unit").input_value() == str(town.unit.pk)
+    assert page.get_by_label("Handling unit", exact=True).input_value() == str(town.unit.pk)
     shot(page, "04-centre-dispatch")
     page.get_by_role("button", name="Dispatch", exact=True).click()
     page.wait_for_selector("text=Dispatched.")
