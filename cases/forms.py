@@ -156,6 +156,12 @@ class ExtensionForm(ReasonForm):
     field_order = ["days", "reason"]
 
 
+class ExtensionDecisionForm(NoteForm):
+    pause_clock = forms.BooleanField(
+        label=_("Also give back the working time the request waited"), required=False,
+    )
+
+
 class EvaluateForm(DomainErrorFormMixin, forms.Form):
     satisfaction = forms.TypedChoiceField(
         label=_("Satisfaction"),

@@ -49,7 +49,7 @@ from cases.models import (
     Supervision,
 )
 from cases.permissions import acting_role, reporter_role, roles_of
-from cases.worktime import add_working_days, add_working_hours
+from cases.worktime import add_working_days, add_working_hours, working_hours_between
 from geo.selectors import grid_cell_for_point
 from grids.models import Area
 
@@ -506,10 +506,17 @@ def case_request_extension(
 
 @transaction.atomic
 def case_decide_extension(
-    *, case_id: int, actor: AnyUser | None, approve: bool, note: str = "", at: dt.datetime | None = None
+    *,
+    case_id: int,
+    actor: AnyUser | None,
+    approve: bool,
+    note: str = "",
+    pause_clock: bool = False,
+    at: dt.datetime | None = None,
 ) -> Case:
     """The centre approves (the handling deadline moves by the requested working days) or
-    denies (a note says why) the pending extension request."""
+    denies (a note says why) the pending extension request. With `pause_clock` an approval
+    also gives back the working time the request waited for the decision."""
     at = _now(at)
     action = A.APPROVE_EXTENSION if approve else A.DENY_EXTENSION
     if not approve:
@@ -524,7 +531,13 @@ def case_decide_extension(
     fields: list[str] = []
     if approve and case.handle_deadline is not None:
         # A minute before the deadline is still its working day, so N more days count from it.
-        case.handle_deadline = add_working_days(case.handle_deadline - dt.timedelta(minutes=1), request.days)
+        deadline = add_working_days(case.handle_deadline - dt.timedelta(minutes=1), request.days)
+        if pause_clock:
+            waited = working_hours_between(request.requested_at, at)
+            if waited > 0:
+                deadline = add_working_hours(deadline, waited)
+                note = (note.strip() + " " + _("(clock paused for %(hours).1f working hours)") % {"hours": waited}).strip()
+        case.handle_deadline = deadline
         fields.append("handle_deadline")
     return _move(case, action=action, actor=actor, role=role, at=at, note=note.strip(), fields=fields)
 

@@ -37,6 +37,7 @@ from cases.forms import (
     DomainErrorFormMixin,
     EmptyForm,
     EvaluateForm,
+    ExtensionDecisionForm,
     ExtensionForm,
     HandledForm,
     NoteForm,
@@ -216,7 +217,8 @@ def _request_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
 
 
 def _approve_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_decide_extension(case_id=pk, actor=person(user), approve=True, note=d["note"])
+    return services.case_decide_extension(case_id=pk, actor=person(user), approve=True, note=d["note"],
+                                          pause_clock=bool(d.get("pause_clock")))
 
 
 def _deny_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
@@ -276,8 +278,8 @@ ACTIONS: dict[str, ActionSpec] = {
     A.REPORT_PART: ActionSpec(PartForm, _report_part, gettext_lazy("Your unit's part is reported.")),
     A.ESCALATE: ActionSpec(NoteForm, _escalate, gettext_lazy("Escalated to the next centre.")),
     A.REQUEST_EXTENSION: ActionSpec(ExtensionForm, _request_extension, gettext_lazy("Extension requested.")),
-    A.APPROVE_EXTENSION: ActionSpec(NoteForm, _approve_extension, gettext_lazy("Extension approved.")),
-    A.DENY_EXTENSION: ActionSpec(NoteForm, _deny_extension, gettext_lazy("Extension denied."), danger=True),
+    A.APPROVE_EXTENSION: ActionSpec(ExtensionDecisionForm, _approve_extension, gettext_lazy("Extension approved.")),
+    A.DENY_EXTENSION: ActionSpec(ExtensionDecisionForm, _deny_extension, gettext_lazy("Extension denied."), danger=True),
     A.EVALUATE: ActionSpec(EvaluateForm, _evaluate, gettext_lazy("Thank you for the evaluation.")),
     A.REOPEN: ActionSpec(ReasonForm, _reopen, gettext_lazy("Reopened."), danger=True),
     A.DISPATCH: ActionSpec(DispatchForm, _dispatch, gettext_lazy("Dispatched.")),

@@ -73,4 +73,18 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     return dt.datetime.combine(day, WORKDAY_END, tzinfo=_tz())
 
 
-__all__ = ["add_working_days", "add_working_hours", "is_workday"]
+__all__ = ["add_working_days", "add_working_hours", "is_workday", "working_hours_between"]
+
+
+def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    """Working time (hours) from `start` to `end`; 0 when `end` is not after `start`."""
+    if end <= start:
+        return 0.0
+    current = _start_of_work(start)
+    total = dt.timedelta()
+    end_local = end.astimezone(_tz())
+    while current < end_local:
+        end_of_day = dt.datetime.combine(current.date(), WORKDAY_END, tzinfo=_tz())
+        total += min(end_of_day, end_local) - current
+        current = dt.datetime.combine(_next_workday(current.date()), WORKDAY_START, tzinfo=_tz())
+    return total.total_seconds() / 3600

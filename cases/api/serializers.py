@@ -149,6 +149,13 @@ class ExtensionInputSerializer(ReasonInputSerializer):
     days = serializers.IntegerField(help_text=_("Extra working days, 1 to 15."))
 
 
+class ApproveExtensionInputSerializer(serializers.Serializer[dict[str, Any]]):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    pause_clock = serializers.BooleanField(
+        default=False, help_text=_("Also give back the working time the request waited for this decision."),
+    )
+
+
 class EvaluateInputSerializer(serializers.Serializer[dict[str, Any]]):
     satisfaction = serializers.IntegerField(help_text=_("1 (very dissatisfied) to 5 (very satisfied)."))
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from cases import services
 from cases.api.serializers import (
+    ApproveExtensionInputSerializer,
     CaseDetailSerializer,
     CaseEventSerializer,
     CaseReportInputSerializer,
@@ -142,11 +143,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
 
         return self._act(request, pk, ExtensionInputSerializer, perform)
 
-    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=ApproveExtensionInputSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="approve-extension")
     def approve_extension(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_decide_extension(
-            case_id=c.pk, actor=person(request.user), approve=True, note=v["note"]))
+        return self._act(request, pk, ApproveExtensionInputSerializer, lambda c, v: services.case_decide_extension(
+            case_id=c.pk, actor=person(request.user), approve=True, note=v["note"], pause_clock=v["pause_clock"]))
 
     @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="deny-extension")

@@ -202,3 +202,17 @@ def test_category_limit_changes_apply_to_new_cases_only(town, grid_worker):
     before.refresh_from_db()
     assert (before.handle_days, before.sign_for_hours) == (3, 4)
     assert (after.handle_days, after.sign_for_hours) == (7, 8)
+
+
+def test_approval_may_pause_the_clock_for_the_time_the_request_waited(town, grid_worker, centre_operator,
+                                                                       dept_officer):
+    monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=BJ)  # handling deadline Thu 26 Nov 17:00
+    case = in_progress(town, grid_worker, centre_operator, dept_officer, at=monday)
+    services.case_request_extension(case_id=case.pk, actor=dept_officer, days=1, reason="x",
+                                    at=dt.datetime(2026, 11, 24, 15, 0, tzinfo=BJ))
+    # Decided the next day at 11:00: it waited 2 h on Tuesday + 2 h on Wednesday = 4 working hours.
+    case = services.case_decide_extension(case_id=case.pk, actor=centre_operator, approve=True, pause_clock=True,
+                                          at=dt.datetime(2026, 11, 25, 11, 0, tzinfo=BJ))
+    # Thu 17:00 + 1 working day = Fri 27 17:00, + 4 working hours = Mon 30 13:00.
+    assert case.handle_deadline == dt.datetime(2026, 11, 30, 13, 0, tzinfo=BJ)
+    assert "4.0" in case.events.latest("id").note

@@ -46,3 +46,12 @@ def test_add_working_hours_carries_over_night_and_holiday():
 def test_year_without_holiday_data_falls_back_to_weekdays():
     assert is_workday(dt.date(2031, 6, 2))
     assert not is_workday(dt.date(2031, 6, 1))
+
+
+def test_working_hours_between_skips_nights_weekends_and_holidays():
+    from cases.worktime import working_hours_between
+
+    assert working_hours_between(at(2026, 11, 24, 15), at(2026, 11, 25, 11)) == 4
+    assert working_hours_between(at(2026, 11, 20, 16), at(2026, 11, 23, 10)) == 2  # over a weekend
+    assert working_hours_between(at(2026, 9, 30, 16), at(2026, 10, 8, 10)) == 2  # over National Day
+    assert working_hours_between(at(2026, 11, 25, 11), at(2026, 11, 24, 15)) == 0

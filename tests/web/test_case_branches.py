@@ -59,8 +59,11 @@ def test_extension_panels_follow_the_pending_request(login, file_case, town, cen
     page = centre.get(detail).text
     assert {A.APPROVE_EXTENSION, A.DENY_EXTENSION} <= buttons(page) and "需协调业主" in page
     assert centre.post(url(case, A.DENY_EXTENSION), {"note": ""}).status_code == 400
-    assert centre.post(url(case, A.APPROVE_EXTENSION), {"note": ""}).status_code == 302
+    assert "Also give back the working time the request waited" in page
+    before = Case.objects.get(pk=case.pk).handle_deadline
+    assert centre.post(url(case, A.APPROVE_EXTENSION), {"note": "", "pause_clock": "on"}).status_code == 302
     assert ExtensionRequest.objects.get(case=case).status == ExtensionRequest.Status.APPROVED
+    assert Case.objects.get(pk=case.pk).handle_deadline > before
 
 
 def test_reporter_evaluates_then_centre_reopens(login, file_case, town, grid_worker, centre_operator,
