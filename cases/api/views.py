@@ -3,11 +3,13 @@ calls one service (STYLE.md: no PATCH of status, no ModelViewSet on cases)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -39,6 +41,7 @@ from cases.errors import InvalidInput
 from cases.models import Case, Category, Notification
 from cases.permissions import acting_role, person
 from cases.selectors import (
+    OPEN_STATUSES,
     access_case,
     case_list_visible_to,
     case_timeline,
@@ -75,6 +78,17 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
             qs = qs.filter(category__code=params["category"])
         if params.get("cell"):
             qs = qs.filter(cell_code__startswith=params["cell"])
+        if params.get("unit"):
+            qs = qs.filter(unit_id=_number(params["unit"], "unit"))
+        if params.get("overdue") in ("1", "true"):
+            qs = qs.filter(status__in=OPEN_STATUSES, handle_deadline__lt=timezone.now())
+        for name, lookup in (("reported_after", "reported_at__date__gte"), ("reported_before", "reported_at__date__lte")):
+            if params.get(name):
+                try:
+                    qs = qs.filter(**{lookup: dt.date.fromisoformat(params[name])})
+                except ValueError:
+                    raise InvalidInput(_("%(name)s must be a date like 2026-11-24.") % {"name": name},
+                                       field=name) from None
         return qs.order_by("-reported_at", "-id")
 
     def _detail(self, request: Request, case: Case, code: int = status.HTTP_200_OK) -> Response:
@@ -215,6 +229,13 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     def resolve_on_spot(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, ResolveInputSerializer, lambda c, v: services.case_resolve_on_spot(
             case_id=c.pk, actor=person(request.user), note=v["note"], photos=v["photos"]))
+
+
+def _number(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(_("%(name)s must be a number.") % {"name": name}, field=name) from None
 
 
 def _id(pk: str | None) -> int:

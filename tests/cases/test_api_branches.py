@@ -81,3 +81,32 @@ def test_outsider_gets_404_on_every_new_action(town, grid_worker, outsider):
     other = client_for(outsider)
     for action in ["escalate", "request-extension", "approve-extension", "deny-extension", "evaluate", "reopen"]:
         assert other.post(f"/api/cases/{case.pk}/{action}/", {}).status_code == 404, action
+
+
+def test_case_list_filters(town, grid_worker, centre_operator, dept_officer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                               description="x", at=timezone.now() - dt.timedelta(days=20))
+    services.case_accept(case_id=old.pk, actor=centre_operator, at=timezone.now() - dt.timedelta(days=20))
+    services.case_dispatch(case_id=old.pk, actor=centre_operator, unit=town.unit,
+                           at=timezone.now() - dt.timedelta(days=20))
+    fresh = new_case(town, grid_worker)
+    api = client_for(centre_operator)
+
+    def ids(query: str) -> list[int]:
+        response = api.get(f"/api/cases/?{query}")
+        assert response.status_code == 200, response.content
+        return [c["id"] for c in response.json()["results"]]
+
+    assert ids("overdue=1") == [old.pk]
+    assert ids(f"unit={town.unit.pk}") == [old.pk]
+    assert ids("status=reported") == [fresh.pk]
+    since = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    assert ids(f"reported_after={since}") == [fresh.pk]
+    assert ids(f"reported_before={since}") == [old.pk]
+    bad = api.get("/api/cases/?reported_after=yesterday")
+    assert bad.status_code == 400 and bad.json()["field"] == "reported_after"
+    assert api.get("/api/cases/?unit=abc").status_code == 400
