@@ -131,6 +131,8 @@ def possible_duplicates(*, case: Case, user: AnyUser, limit: int = 5) -> Sequenc
             location__dwithin=(case.location, box_degrees),
         )
         .exclude(pk=case.pk)
+        .select_related(None)
+        .only("id", "number", "status", "reported_at", "location")
         .annotate(distance=Distance("location", case.location))
         .filter(distance__lte=D(m=radius))
         .order_by("distance", "-reported_at")[:limit]

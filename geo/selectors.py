@@ -49,6 +49,8 @@ def grid_cell_for_point(point: Point) -> GridCell | None:
     return (
         GridCell.objects.filter(kind=GridCell.Kind.COMPREHENSIVE, geom__covers=point)
         .select_related("community")
+        # The polygons are only needed by the database here; real survey boundaries are heavy.
+        .defer("geom", "community__geom")
         .order_by("code")
         .first()
     )

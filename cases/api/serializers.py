@@ -83,6 +83,8 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
     def get_co_handlers(self, case: Case) -> list[dict[str, Any]]:
+        if case.unit_id is None:
+            return []  # co-handlers exist only beside a lead unit
         return [
             {"unit": c.unit_id, "unit_name": c.unit.name, "reported_at": c.reported_at}
             for c in case.co_handlers.select_related("unit").order_by("unit__name")
@@ -92,6 +94,9 @@ class CaseDetailSerializer(CaseSerializer):
         """For a report still waiting for the centre: nearby open cases of its category."""
         if case.status != Case.Status.REPORTED or "request" not in self.context:
             return []
+        # Only the centre that decides on the report needs them (not the reporter).
+        if CaseEvent.Action.REJECT not in self.context.get("allowed_actions", ()):
+            return []
         return [
             {"id": other.pk, "number": other.number, "distance_m": other.distance_m,  # type: ignore[attr-defined]
              "status": other.status, "reported_at": other.reported_at}
@@ -99,6 +104,8 @@ class CaseDetailSerializer(CaseSerializer):
         ]
 
     def get_pending_extension(self, case: Case) -> dict[str, Any] | None:
+        if case.status not in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS):
+            return None  # only a case in a unit's hands can have one
         pending = pending_extension(case=case)
         if pending is None:
             return None
