@@ -140,3 +140,14 @@ def test_openapi_schema_renders(town, grid_worker):
     response = client_for(grid_worker).get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/cases/{id}/dispatch/" in response.content
+
+
+def test_token_auth_for_phones_and_integrations(town, grid_worker):
+    anonymous = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    assert anonymous.post("/api/auth/token/", {"username": "gw_a", "password": "wrong"}).status_code == 400
+    token = anonymous.post("/api/auth/token/", {"username": "gw_a", "password": "pw-for-tests-1"}).json()["token"]
+    phone = APIClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Token {token}")
+    assert file_report(phone).status_code == 201
+    refused = APIClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION="Token not-a-token").get("/api/cases/")
+    # 403, not 401: session auth comes first and DRF answers with its status for any failure.
+    assert refused.status_code == 403 and "Invalid token" in refused.json()["detail"]
