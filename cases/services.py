@@ -151,7 +151,7 @@ def _record(
     for photo in photos:
         prepared = prepare_photo(photo)
         Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
-    if not _muted.get():
+    if settings.NOTIFY_ON_COMMIT and not _muted.get():
         transaction.on_commit(partial(_queue_notifications, event.pk))
     return event
 

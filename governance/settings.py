@@ -185,6 +185,9 @@ GRID_TOLERANCE_M2 = envfloat("GRID_TOLERANCE_M2", "1.0")
 # many days is shown to the centre as a possible duplicate.
 DUPLICATE_RADIUS_M = envfloat("DUPLICATE_RADIUS_M", "50")
 DUPLICATE_DAYS = envint("DUPLICATE_DAYS", "7")
+# Queue "your turn" notifications after each action (tests turn it off unless they test it,
+# so no test leaves messages in the machine's broker).
+NOTIFY_ON_COMMIT = envbool("NOTIFY_ON_COMMIT", "true")
 # Handling units are warned this many hours before a handling deadline.
 DEADLINE_WARNING_HOURS = envfloat("DEADLINE_WARNING_HOURS", "4")
 # A closed case may be reopened by its centre within this many days.

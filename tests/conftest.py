@@ -23,6 +23,14 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def no_broker_traffic(request, settings):
+    """Actions queue notifications to Celery after commit; only tests marked `notifications`
+    want that, the others must not leave messages in the machine's Redis."""
+    if request.node.get_closest_marker("notifications") is None:
+        settings.NOTIFY_ON_COMMIT = False
+
+
 @dataclass
 class Town:
     city: Area

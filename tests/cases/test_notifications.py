@@ -8,6 +8,8 @@ from cases import services
 from cases.models import CaseEvent, Notification
 from tests.factories import centre_of
 
+pytestmark = pytest.mark.notifications
+
 
 def kinds_for(user) -> list[tuple[str, str]]:
     return list(Notification.objects.filter(recipient=user).values_list("kind", "key"))
