@@ -199,6 +199,23 @@ class DispatchForm(DomainErrorFormMixin, forms.Form):
             field.queryset = units
 
 
+class ReassignForm(ReasonForm):
+    """改派: the centre sends a dispatched case to another unit."""
+
+    unit = forms.ModelChoiceField(label=_("New handling unit"), queryset=DepartmentUnit.objects.none())
+    field_order = ["unit", "reason"]
+
+    def __init__(self, *args: Any, cell_code: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
+            .select_related("department")
+            .order_by("department__code")
+        )
+
+
 class PartForm(DomainErrorFormMixin, forms.Form):
     """A co-handling unit's report of its part."""
 

@@ -181,6 +181,7 @@ class CaseEvent(models.Model):
         REOPEN = "reopen", _("Reopen")
         SUPERVISE = "supervise", _("Overdue: escalated to the supervisor")
         REPORT_PART = "report_part", _("Co-handler reports its part")
+        REASSIGN = "reassign", _("Reassign to another unit")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

@@ -112,6 +112,7 @@ CENTRE_ACTIONS = {
     CaseEvent.Action.DENY_EXTENSION,
     CaseEvent.Action.EVALUATE,
     CaseEvent.Action.REOPEN,
+    CaseEvent.Action.REASSIGN,
 }
 UNIT_ACTIONS = {
     CaseEvent.Action.SIGN_FOR,

@@ -90,6 +90,7 @@ TRANSITIONS: dict[str, Transition] = {
     A.REOPEN: Transition(frozenset({S.CLOSED}), S.ACCEPTED),
     A.SUPERVISE: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
     A.REPORT_PART: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
+    A.REASSIGN: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.DISPATCHED),
 }
 
 
@@ -390,6 +391,25 @@ def case_dispatch(
         names = "、".join(u.name for u in co_units.values())
         note = (note.strip() + "\n" if note.strip() else "") + _("Co-handlers: %(units)s") % {"units": names}
     return _move(case, action=A.DISPATCH, actor=actor, role=role, at=at, note=note.strip(),
+                 fields=["unit", "sign_deadline", "handle_deadline"])
+
+
+@transaction.atomic
+def case_reassign(
+    *, case_id: int, actor: AnyUser | None, unit: DepartmentUnit, reason: str, at: dt.datetime | None = None
+) -> Case:
+    """The centre takes a case from its unit and sends it to another (改派): it must be
+    signed for again, with fresh deadlines; co-handlers are dropped."""
+    at = _now(at)
+    reason = _require_text(reason, "reason")
+    case, role = _begin(case_id, A.REASSIGN, actor)
+    if unit.pk == case.unit_id:
+        raise InvalidInput(_("Choose a different unit."), field="unit")
+    CoHandler.objects.filter(case=case).delete()
+    case.unit = unit
+    case.sign_deadline = add_working_hours(at, case.sign_for_hours)
+    case.handle_deadline = add_working_days(at, case.handle_days)
+    return _move(case, action=A.REASSIGN, actor=actor, role=role, at=at, note=reason,
                  fields=["unit", "sign_deadline", "handle_deadline"])
 
 

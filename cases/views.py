@@ -43,6 +43,7 @@ from cases.forms import (
     NoteForm,
     PartForm,
     ReasonForm,
+    ReassignForm,
     RejectForm,
     ReportForm,
     RequiredNoteForm,
@@ -239,6 +240,10 @@ def _dispatch(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
                                   co_handlers=list(d.get("co_handlers") or []), note=d["note"])
 
 
+def _reassign(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_reassign(case_id=pk, actor=person(user), unit=d["unit"], reason=d["reason"])
+
+
 def _report_part(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
     return services.case_report_part(case_id=pk, actor=person(user), result=d["result"])
 
@@ -275,6 +280,7 @@ ACTIONS: dict[str, ActionSpec] = {
     A.RESOLVE_ON_SPOT: ActionSpec(ResolveOnSpotForm, _resolve, gettext_lazy("Resolved on the spot and closed.")),
     A.ACCEPT: ActionSpec(NoteForm, _accept, gettext_lazy("Accepted.")),
     A.REJECT: ActionSpec(RejectForm, _reject, gettext_lazy("Rejected."), danger=True),
+    A.REASSIGN: ActionSpec(ReassignForm, _reassign, gettext_lazy("Reassigned."), danger=True),
     A.REPORT_PART: ActionSpec(PartForm, _report_part, gettext_lazy("Your unit's part is reported.")),
     A.ESCALATE: ActionSpec(NoteForm, _escalate, gettext_lazy("Escalated to the next centre.")),
     A.REQUEST_EXTENSION: ActionSpec(ExtensionForm, _request_extension, gettext_lazy("Extension requested.")),
@@ -304,6 +310,7 @@ PANELS: list[tuple[str, tuple[str, ...]]] = [
     ("extension_decision", (A.APPROVE_EXTENSION, A.DENY_EXTENSION)),
     ("request_extension", (A.REQUEST_EXTENSION,)),
     ("escalate", (A.ESCALATE,)),
+    ("reassign", (A.REASSIGN,)),
     ("evaluate", (A.EVALUATE,)),
     ("reopen", (A.REOPEN,)),
 ]
@@ -320,6 +327,7 @@ PANEL_TITLES: dict[str, Promise] = {
     "report_part": gettext_lazy("Report your unit's part"),
     "request_extension": gettext_lazy("Request extension"),
     "escalate": gettext_lazy("Escalate"),
+    "reassign": gettext_lazy("Reassign"),
     "evaluate": gettext_lazy("Evaluate"),
     "reopen": gettext_lazy("Reopen"),
 }
@@ -335,6 +343,7 @@ BUTTON_LABELS: dict[str, Promise] = {
     A.VERIFY_FAIL: gettext_lazy("Fail: rework"),
     A.ESCALATE: gettext_lazy("Escalate to the next centre"),
     A.REPORT_PART: gettext_lazy("Report our part"),
+    A.REASSIGN: gettext_lazy("Reassign"),
     A.REQUEST_EXTENSION: gettext_lazy("Request extension"),
     A.APPROVE_EXTENSION: gettext_lazy("Approve"),
     A.DENY_EXTENSION: gettext_lazy("Deny"),
@@ -342,7 +351,7 @@ BUTTON_LABELS: dict[str, Promise] = {
     A.REOPEN: gettext_lazy("Reopen"),
 }
 # Panels for rarer or destructive moves start folded so the main action is one tap away.
-FOLDED_PANELS = {"reject", "return", "request_extension", "escalate", "reopen"}
+FOLDED_PANELS = {"reject", "return", "request_extension", "escalate", "reopen", "reassign"}
 
 
 @dataclass
@@ -371,9 +380,9 @@ def _make_form(action: str, case: Case, data: Any = None, files: Any = None) -> 
     if panel_key in ("verify", "extension_decision"):
         # Pass and fail share one note box; only fail needs it, so the browser must not insist.
         kwargs["use_required_attribute"] = False
-    if spec.form_class is DispatchForm:
+    if spec.form_class in (DispatchForm, ReassignForm):
         kwargs["cell_code"] = case.cell_code
-        if data is None:
+        if data is None and spec.form_class is DispatchForm:
             unit = proposed_unit(case=case)
             kwargs["initial"] = {"unit": unit.pk if unit else None}
     return spec.form_class(data, files, **kwargs)

@@ -183,6 +183,11 @@ class DispatchInputSerializer(NoteInputSerializer):
     )
 
 
+class ReassignInputSerializer(serializers.Serializer[dict[str, Any]]):
+    unit = serializers.PrimaryKeyRelatedField(queryset=DepartmentUnit.objects.all())
+    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
 class ResultInputSerializer(serializers.Serializer[dict[str, Any]]):
     result = serializers.CharField(max_length=2000, allow_blank=True, default="")
 

@@ -32,6 +32,7 @@ from cases.api.serializers import (
     NoteInputSerializer,
     NotificationSerializer,
     ReasonInputSerializer,
+    ReassignInputSerializer,
     RejectInputSerializer,
     ResolveInputSerializer,
     ResultInputSerializer,
@@ -204,6 +205,12 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     def sign_for(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_sign_for(
             case_id=c.pk, actor=person(request.user)))
+
+    @extend_schema(request=ReassignInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, ReassignInputSerializer, lambda c, v: services.case_reassign(
+            case_id=c.pk, actor=person(request.user), unit=v["unit"], reason=v["reason"]))
 
     @extend_schema(request=ResultInputSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="report-part")

@@ -82,3 +82,22 @@ def test_same_client_key_at_once_creates_one_case(town, grid_worker):
     assert all(isinstance(o, Case) for o in outcomes), outcomes
     assert len({o.pk for o in outcomes}) == 1
     assert Case.objects.filter(client_key="dup-1").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_department_returning_while_the_centre_reassigns_one_wins(town, grid_worker, centre_operator, dept_officer):
+    from cases.errors import NotPermitted
+
+    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
+    services.case_accept(case_id=case.pk, actor=centre_operator)
+    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    outcomes = run_concurrently(
+        lambda: services.case_return(case_id=case.pk, actor=dept_officer, reason="不归我们管"),
+        lambda: services.case_reassign(case_id=case.pk, actor=centre_operator, unit=town.other_unit, reason="改派"),
+    )
+    # Whichever commits first wins; the other finds the case moved on (returned: nothing to
+    # reassign; reassigned: no longer this officer's unit) and writes nothing.
+    assert sum(isinstance(o, Case) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, InvalidTransition | NotPermitted) for o in outcomes) == 1, outcomes
+    actions = set(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
+    assert len(actions & {CaseEvent.Action.RETURN, CaseEvent.Action.REASSIGN}) == 1

@@ -216,3 +216,15 @@ def test_approval_may_pause_the_clock_for_the_time_the_request_waited(town, grid
     # Thu 17:00 + 1 working day = Fri 27 17:00, + 4 working hours = Mon 30 13:00.
     assert case.handle_deadline == dt.datetime(2026, 11, 30, 13, 0, tzinfo=BJ)
     assert "4.0" in case.events.latest("id").note
+
+
+def test_centre_reassigns_to_another_unit(town, grid_worker, centre_operator, dept_officer):
+    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    with pytest.raises(InvalidInput):
+        services.case_reassign(case_id=case.pk, actor=centre_operator, unit=town.unit, reason="x")
+    with pytest.raises(NotPermitted):
+        services.case_reassign(case_id=case.pk, actor=dept_officer, unit=town.other_unit, reason="x")
+    case = services.case_reassign(case_id=case.pk, actor=centre_operator, unit=town.other_unit, reason="改派环保")
+    assert (case.status, case.unit) == (Case.Status.DISPATCHED, town.other_unit)
+    with pytest.raises(NotPermitted):  # the old unit has nothing more to do with it
+        services.case_sign_for(case_id=case.pk, actor=dept_officer)

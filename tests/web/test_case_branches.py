@@ -80,3 +80,20 @@ def test_reporter_evaluates_then_centre_reopens(login, file_case, town, grid_wor
     assert centre.post(url(case, A.REOPEN), {"reason": "问题复发"}).status_code == 302
     case.refresh_from_db()
     assert (case.status, case.satisfaction) == (Case.Status.ACCEPTED, 4)
+
+
+def test_centre_reassigns_from_the_case_page_and_api(login, file_case, town, centre_operator, dept_officer) -> None:
+    from rest_framework.test import APIClient
+
+    case = advance(file_case(), Case.Status.DISPATCHED, town=town, centre_operator=centre_operator,
+                   dept_officer=dept_officer)
+    centre = login(centre_operator)
+    assert A.REASSIGN in buttons(centre.get(reverse("case-detail", args=[case.pk])).text)
+    assert centre.post(url(case, A.REASSIGN), {"unit": town.other_unit.pk, "reason": ""}).status_code == 400
+    assert centre.post(url(case, A.REASSIGN), {"unit": town.other_unit.pk, "reason": "改派"}).status_code == 302
+    case.refresh_from_db()
+    assert case.unit == town.other_unit
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(centre_operator)
+    back = api.post(f"/api/cases/{case.pk}/reassign/", {"unit": town.unit.pk, "reason": "改回"})
+    assert back.status_code == 200 and back.json()["unit"] == town.unit.pk
