@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.gis.geos import Point
 from django.core.files.base import File
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.attachments import PayloadTooLarge, validate_photo
@@ -177,6 +178,15 @@ class EmptyForm(DomainErrorFormMixin, forms.Form):
     """Sign for: nothing to fill in."""
 
 
+def units_serving(cell_code: str) -> QuerySet[DepartmentUnit]:
+    """Units of the case's district, and city-wide units (area code ends in 00)."""
+    return (
+        DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
+        .select_related("department")
+        .order_by("department__code")
+    )
+
+
 class DispatchForm(DomainErrorFormMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=DepartmentUnit.objects.none())
     co_handlers = forms.ModelMultipleChoiceField(
@@ -187,12 +197,7 @@ class DispatchForm(DomainErrorFormMixin, forms.Form):
 
     def __init__(self, *args: Any, cell_code: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Units of the case's district, and city-wide units (area code ends in 00).
-        units = (
-            DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
-            .select_related("department")
-            .order_by("department__code")
-        )
+        units = units_serving(cell_code)
         for name in ("unit", "co_handlers"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
@@ -209,11 +214,7 @@ class ReassignForm(ReasonForm):
         super().__init__(*args, **kwargs)
         field = self.fields["unit"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = (
-            DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
-            .select_related("department")
-            .order_by("department__code")
-        )
+        field.queryset = units_serving(cell_code)
 
 
 class PartForm(DomainErrorFormMixin, forms.Form):
