@@ -407,8 +407,7 @@ def available_actions(user: AnyUser, case: Case) -> list[str]:
     ]
 
 
-def _panels(request: HttpRequest, case: Case, bound: tuple[str, forms.Form] | None) -> list[Panel]:
-    actions = available_actions(request.user, case)
+def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None) -> list[Panel]:
     panels: list[Panel] = []
     for key, panel_actions in PANELS:
         shown = [a for a in panel_actions if a in actions]
@@ -452,12 +451,14 @@ def _detail_page(
         "cell": json.loads(case.grid_cell.geom.geojson),
     }
     now = timezone.now()
+    # Read once: the panels and the duplicate candidates both depend on it.
+    actions = available_actions(request.user, case)
     return page(request, "cases/case_detail.html", {
         "case": case,
         "events": [(event, ROLE_LABELS.get(event.role, event.role)) for event in events],
         "photos": photos,
         "map_data": map_data,
-        "panels": _panels(request, case, bound),
+        "panels": _panels(case, actions, bound),
         "action_error": error,
         "sign_overdue": case.status == Case.Status.DISPATCHED and _past(case.sign_deadline, now),
         "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
@@ -466,7 +467,7 @@ def _detail_page(
         "co_handlers": list(case.co_handlers.select_related("unit").order_by("unit__name")),
         # Only the centre, deciding on a new report, needs the candidates and the merge button.
         "duplicates": possible_duplicates(case=case, user=request.user)
-        if case.status == Case.Status.REPORTED and A.REJECT in available_actions(request.user, case) else [],
+        if case.status == Case.Status.REPORTED and A.REJECT in actions else [],
     }, status=status)
 
 
