@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from guardian.admin import GuardedModelAdminMixin
 from leaflet.admin import LeafletGeoAdmin
 
 from cases.models import (
@@ -28,7 +29,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepartmentUnit)
-class DepartmentUnitAdmin(admin.ModelAdmin):
+class DepartmentUnitAdmin(GuardedModelAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
     list_display = ["name", "department", "area"]
     list_filter = ["department"]
     search_fields = ["name"]

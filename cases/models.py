@@ -38,6 +38,7 @@ class DepartmentUnit(models.Model):
         verbose_name = _("department unit")
         verbose_name_plural = _("department units")
         ordering = ["area__code", "department__code"]
+        permissions = [("handle_cases", _("Can handle the cases dispatched to this unit"))]
         constraints = [models.UniqueConstraint(fields=["department", "area"], name="department_unit_unique")]
 
     def __str__(self) -> str:

@@ -1,8 +1,8 @@
 """Who may act on a case, by role and jurisdiction (DOMAIN §2).
 
 Jurisdiction is a code prefix: a centre operator or supervisor of area X covers every cell
-whose code starts with X's prefix. The workflow issue only needs these answers; the
-permissions issue moves them onto django-guardian grants without changing the callers.
+whose code starts with X's prefix. Who holds what is read from django-guardian object
+permissions on areas, cells and units, granted through scope groups (cases.scopes).
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cases.models import Case, CaseEvent, RoleAssignment
-from grids.models import GridAssignment
+from django.contrib.auth.models import User as UserModel
+from django.db import connection
+from guardian.models import GroupObjectPermission, UserObjectPermission
+
+from cases.models import Case, CaseEvent
+from grids.models import Area
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -49,30 +53,71 @@ class Roles:
 
 def person(user: AnyUser) -> User:
     """The signed-in user as an actor for the services (views pass request.user)."""
-    from django.contrib.auth.models import User as UserModel
-
     if not isinstance(user, UserModel):
         raise PermissionError("an anonymous user cannot act on cases")
     return user
 
 
+# The grants every role reads, in one statement: group grants through the user's groups and
+# direct user grants (guardian allows both), each with the area's code and level where the
+# object is an area. object_pk is text in guardian's generic tables, hence the guarded cast.
+_GRANTS_SQL = """
+WITH grants AS (
+    SELECT gop.permission_id, gop.object_pk
+      FROM {group_perms} gop JOIN {user_groups} ug ON ug.group_id = gop.group_id
+     WHERE ug.user_id = %(user)s
+    UNION
+    SELECT uop.permission_id, uop.object_pk FROM {user_perms} uop WHERE uop.user_id = %(user)s
+)
+SELECT p.codename, g.object_pk, a.code, a.level
+  FROM grants g
+  JOIN auth_permission p ON p.id = g.permission_id
+  JOIN django_content_type ct ON ct.id = p.content_type_id
+  LEFT JOIN {areas} a ON ct.model = 'area'
+       AND a.id = CASE WHEN g.object_pk ~ '^[0-9]+$' THEN g.object_pk::bigint END
+ WHERE (ct.app_label, ct.model, p.codename) IN (
+       ('grids', 'area', 'operate_centre'), ('grids', 'area', 'supervise_area'),
+       ('grids', 'gridcell', 'patrol_cell'), ('cases', 'departmentunit', 'handle_cases'))
+"""
+
+
+def _grants_sql() -> str:
+    return _GRANTS_SQL.format(
+        group_perms=GroupObjectPermission._meta.db_table,
+        user_perms=UserObjectPermission._meta.db_table,
+        user_groups=UserModel.groups.through._meta.db_table,
+        areas=Area._meta.db_table,
+    )
+
+
+def _prefix(code: str, level: str) -> str:
+    return code[:4] if level == Area.Level.CITY else code
+
+
 def roles_of(user: AnyUser | None) -> Roles:
+    """What the user holds, read from their django-guardian object permissions (cases.scopes
+    explains how roles become grants)."""
     if user is None or not user.is_authenticated:
         return Roles()
     cached: Roles | None = getattr(user, "_wangge_roles", None)
     if cached is not None:
         return cached
     assert user.pk is not None
-    cells = frozenset(GridAssignment.objects.filter(worker_id=user.pk).values_list("cell_id", flat=True))
-    centre: list[str] = []
+    cells: set[int] = set()
+    centre: set[str] = set()
     units: set[int] = set()
-    supervised: list[str] = []
-    for assignment in RoleAssignment.objects.filter(user_id=user.pk).select_related("area"):
-        if assignment.role == RoleAssignment.Role.DEPARTMENT_STAFF and assignment.unit_id:
-            units.add(assignment.unit_id)
-        elif assignment.area is not None:
-            target = centre if assignment.role == RoleAssignment.Role.CENTRE_OPERATOR else supervised
-            target.append(assignment.area.code_prefix)
+    supervised: set[str] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(_grants_sql(), {"user": user.pk})
+        for codename, object_pk, area_code, area_level in cursor.fetchall():
+            if codename == "patrol_cell" and object_pk.isdigit():
+                cells.add(int(object_pk))
+            elif codename == "handle_cases" and object_pk.isdigit():
+                units.add(int(object_pk))
+            elif codename == "operate_centre" and area_code:
+                centre.add(_prefix(area_code, area_level))
+            elif codename == "supervise_area" and area_code:
+                supervised.add(_prefix(area_code, area_level))
     names = tuple(
         name
         for name, held in (
@@ -85,13 +130,13 @@ def roles_of(user: AnyUser | None) -> Roles:
     )
     roles = Roles(
         is_admin=bool(getattr(user, "is_superuser", False)),
-        cell_ids=cells,
+        cell_ids=frozenset(cells),
         centre_prefixes=tuple(sorted(centre)),
         unit_ids=frozenset(units),
         supervisor_prefixes=tuple(sorted(supervised)),
         names=names,
     )
-    # Cached on the user object: one request, one read of the role tables.
+    # Cached on the user object: one request, one read of the grants.
     user._wangge_roles = roles  # type: ignore[attr-defined]
     return roles
 

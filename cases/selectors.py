@@ -28,7 +28,8 @@ def _prefix_q(prefixes: tuple[str, ...]) -> Q:
 
 
 def case_list_visible_to(*, user: AnyUser) -> QuerySet[Case]:
-    """Cases the user may see: own cells, own reports, own jurisdiction, own unit's cases."""
+    """Cases the user may see (DOMAIN §2): own cells, own reports, own jurisdiction, cases
+    dispatched to or co-handled by own unit and the unit's history."""
     roles = roles_of(user)
     base = Case.objects.select_related("category", "category__parent", "grid_cell", "unit", "centre")
     if roles.is_admin:
@@ -37,8 +38,11 @@ def case_list_visible_to(*, user: AnyUser) -> QuerySet[Case]:
         return base.none()
     q = Q(reporter=user) | Q(grid_cell_id__in=roles.cell_ids) | Q(unit_id__in=roles.unit_ids)
     if roles.unit_ids:
-        # Co-handled cases too; Exists, not a join, so no case is listed twice.
+        # Co-handled cases, and the unit's history: every case it ever held (returned or
+        # reassigned away since) names it on a timeline row. Exists, not a join, so no case
+        # is listed twice.
         q |= Q(Exists(CoHandler.objects.filter(case=OuterRef("pk"), unit_id__in=roles.unit_ids)))
+        q |= Q(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), unit_id__in=roles.unit_ids)))
     q |= _prefix_q(roles.centre_prefixes + roles.supervisor_prefixes)
     return base.filter(q)
 

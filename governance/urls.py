@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,5 +15,3 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("geo.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from guardian.admin import GuardedModelAdminMixin
 from leaflet.admin import LeafletGeoAdmin
 
 from grids.models import Area, GridAssignment, GridCell
 
 
 @admin.register(Area)
-class AreaAdmin(LeafletGeoAdmin):
+class AreaAdmin(GuardedModelAdminMixin, LeafletGeoAdmin):
+    """The "Object permissions" page grants operate_centre or supervise_area on one area to
+    a group or a person (cases.scopes)."""
+
     list_display = ["code", "name", "level", "parent", "households"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -21,7 +25,7 @@ class GridAssignmentInline(admin.TabularInline):
 
 
 @admin.register(GridCell)
-class GridCellAdmin(LeafletGeoAdmin):
+class GridCellAdmin(GuardedModelAdminMixin, LeafletGeoAdmin):
     list_display = ["code", "name", "kind", "community", "households"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]

@@ -45,6 +45,7 @@ from shapely.geometry.base import BaseGeometry
 from cases import services
 from cases.errors import OutsideCity
 from cases.models import Case, Category, Department, DepartmentUnit, RoleAssignment
+from cases.scopes import rebuild_scope_groups
 from cases.worktime import add_working_hours
 from geo.coords import to_wgs84
 from geo.selectors import grid_cell_for_point
@@ -794,6 +795,8 @@ def write_accounts(
         [GridAssignment(worker=user, cell_id=pk) for pk, user in cell_worker.items()], batch_size=1000
     )
     RoleAssignment.objects.bulk_create(roles, batch_size=1000)
+    # Bulk inserts fire no signals: the guardian grants are built in one pass instead.
+    rebuild_scope_groups()
     return People(users=users, focus_community=focus, cell_worker=cell_worker, district_centre=district_centre,
                   unit_staff=unit_staff)
 

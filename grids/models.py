@@ -33,6 +33,12 @@ class Area(models.Model):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["code"]
+        # Granted per area through django-guardian (cases.scopes): the area is the
+        # jurisdiction, its code prefix covers everything below it.
+        permissions = [
+            ("operate_centre", _("Can act as this area's comprehensive-governance centre")),
+            ("supervise_area", _("Can supervise this area (read-only; may press overdue cases)")),
+        ]
         indexes = [models.Index(fields=["level", "code"])]
 
     def __str__(self) -> str:
@@ -69,6 +75,7 @@ class GridCell(models.Model):
         verbose_name = _("grid cell")
         verbose_name_plural = _("grid cells")
         ordering = ["code"]
+        permissions = [("patrol_cell", _("Can report and verify as this cell's grid worker"))]
         indexes = [models.Index(fields=["code"], name="gridcell_code_prefix", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/services.sh
 trap 'bash scripts/stop_services.sh' EXIT
 .venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py sync_scopes
 .venv/bin/python manage.py load_demo_city --if-empty
 .venv/bin/python manage.py score_risk
 .venv/bin/python manage.py demo_accounts

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.test import override_settings
 
 from cases.models import Category, Department, DepartmentUnit, RoleAssignment
 from grids.models import Area, GridAssignment, GridCell
@@ -21,6 +22,14 @@ from tests.factories import (
     block,
     square,
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """PBKDF2 with a million iterations costs ~0.3 s per user, and the suite makes hundreds
+    of users. Tests that are about hashing itself set their own hasher."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

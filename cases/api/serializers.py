@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -28,9 +29,16 @@ class CategorySerializer(serializers.ModelSerializer[Category]):
 
 
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    # Photos show people and homes: they are served only through the case's access check
+    # (cases.views.case_photo), never as a bare storage URL.
+    url = serializers.SerializerMethodField()
+
     class Meta:
         model = Attachment
-        fields = ["id", "file", "created_at"]
+        fields = ["id", "url", "created_at"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        return reverse("case-photo", args=[attachment.case_id, attachment.pk])
 
 
 class CaseEventSerializer(serializers.ModelSerializer[CaseEvent]):
