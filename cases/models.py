@@ -183,6 +183,7 @@ class CaseEvent(models.Model):
         SUPERVISE = "supervise", _("Overdue: escalated to the supervisor")
         REPORT_PART = "report_part", _("Co-handler reports its part")
         REASSIGN = "reassign", _("Reassign to another unit")
+        URGE = "urge", _("Urged by a supervisor")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -266,6 +267,7 @@ class Supervision(models.Model):
     class Kind(models.TextChoices):
         SIGN_FOR_OVERDUE = "sign_for_overdue", _("Not signed for in time")
         HANDLING_OVERDUE = "handling_overdue", _("Not handled in time")
+        URGED = "urged", _("Urged by a supervisor")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="supervisions")
     unit = models.ForeignKey(DepartmentUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")

@@ -7,11 +7,13 @@ permissions on areas, cells and units, granted through scope groups (cases.scope
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User as UserModel
 from django.db import connection
+from django.db.models import Model
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from cases.models import Case, CaseEvent
@@ -88,6 +90,47 @@ def _grants_sql() -> str:
         user_groups=UserModel.groups.through._meta.db_table,
         areas=Area._meta.db_table,
     )
+
+
+_HOLDERS_SQL = """
+SELECT ug.user_id
+  FROM {group_perms} gop
+  JOIN {user_groups} ug ON ug.group_id = gop.group_id
+  JOIN auth_permission p ON p.id = gop.permission_id
+  JOIN django_content_type ct ON ct.id = p.content_type_id
+ WHERE ct.app_label = %(app)s AND ct.model = %(model)s AND p.codename = %(codename)s
+   AND gop.object_pk = ANY(%(pks)s)
+UNION
+SELECT uop.user_id
+  FROM {user_perms} uop
+  JOIN auth_permission p ON p.id = uop.permission_id
+  JOIN django_content_type ct ON ct.id = p.content_type_id
+ WHERE ct.app_label = %(app)s AND ct.model = %(model)s AND p.codename = %(codename)s
+   AND uop.object_pk = ANY(%(pks)s)
+"""
+
+
+def user_ids_holding(perm: str, model: type[Model], object_ids: Iterable[int]) -> list[int]:
+    """Everyone who holds `perm` ("app.codename") on any of these objects, through a group or
+    directly: the same grants roles_of reads, so whoever may act is whoever is told."""
+    pks = [str(pk) for pk in object_ids]
+    if not pks:
+        return []
+    app, codename = perm.split(".")
+    sql = _HOLDERS_SQL.format(
+        group_perms=GroupObjectPermission._meta.db_table,
+        user_perms=UserObjectPermission._meta.db_table,
+        user_groups=UserModel.groups.through._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"app": app, "model": model._meta.model_name, "codename": codename, "pks": pks})
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def areas_containing(cell_code: str) -> list[int]:
+    """Ids of the city, district, street and community a cell code lies in."""
+    codes = {cell_code[:4] + "00", cell_code[:6], cell_code[:9], cell_code[:12]}
+    return list(Area.objects.filter(code__in=codes).values_list("pk", flat=True))
 
 
 def _prefix(code: str, level: str) -> str:
@@ -177,6 +220,8 @@ def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
     # from a community to its street, the community no longer acts on it (but still sees it).
     if action in CENTRE_ACTIONS and _covers(roles.centre_prefixes, case.centre.code):
         return "centre_operator"
+    if action == CaseEvent.Action.URGE and _covers(roles.supervisor_prefixes, case.cell_code):
+        return "supervisor"
     if action in UNIT_ACTIONS and case.unit_id in roles.unit_ids:
         return "department_staff"
     if action == CaseEvent.Action.REPORT_PART and roles.unit_ids and case.co_handlers.filter(

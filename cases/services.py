@@ -45,10 +45,9 @@ from cases.models import (
     DepartmentUnit,
     ExtensionRequest,
     Notification,
-    RoleAssignment,
     Supervision,
 )
-from cases.permissions import acting_role, reporter_role, roles_of
+from cases.permissions import acting_role, areas_containing, reporter_role, roles_of, user_ids_holding
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
 from geo.selectors import grid_cell_for_point
 from grids.models import Area
@@ -91,6 +90,7 @@ TRANSITIONS: dict[str, Transition] = {
     A.SUPERVISE: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
     A.REPORT_PART: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
     A.REASSIGN: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.DISPATCHED),
+    A.URGE: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
 }
 
 
@@ -610,16 +610,12 @@ _OVERDUE_LABELS: dict[str, Any] = {
 
 
 def _unit_staff_ids(unit_id: int) -> list[int]:
-    return list(
-        RoleAssignment.objects.filter(role=RoleAssignment.Role.DEPARTMENT_STAFF, unit_id=unit_id)
-        .values_list("user_id", flat=True)
-    )
+    return user_ids_holding("cases.handle_cases", DepartmentUnit, [unit_id])
 
 
 def _supervisor_ids(cell_code: str) -> list[int]:
-    """Supervisors whose area contains the cell (area codes nest, so a prefix match)."""
-    rows = RoleAssignment.objects.filter(role=RoleAssignment.Role.SUPERVISOR).select_related("area")
-    return [r.user_id for r in rows if r.area is not None and cell_code.startswith(r.area.code_prefix)]
+    """Supervisors of any area containing the cell."""
+    return user_ids_holding("grids.supervise_area", Area, areas_containing(cell_code))
 
 
 def _notify(user_ids: Sequence[int], *, case: Case, kind: str, key: str, at: dt.datetime) -> None:
@@ -675,6 +671,25 @@ def _supervise(case_id: int, kind: str, deadline: dt.datetime, now: dt.datetime)
     return 1
 
 
+@transaction.atomic
+def case_urge(*, case_id: int, actor: AnyUser | None, note: str, at: dt.datetime | None = None) -> Case:
+    """A supervisor presses the handling unit (督办) on a case in their area: one
+    supervision row per handling deadline (pressing twice for the same deadline is a 409,
+    so a double click does not count twice in the unit's record), a timeline entry, and a
+    notification to the unit's staff after commit. Locks the case."""
+    at = _now(at)
+    note = _require_text(note, "note")
+    case, role = _begin(case_id, A.URGE, actor)
+    assert case.unit_id is not None and case.handle_deadline is not None  # dispatched or in progress
+    _row, created = Supervision.objects.get_or_create(
+        case=case, kind=Supervision.Kind.URGED, deadline=case.handle_deadline,
+        defaults={"unit_id": case.unit_id, "created_at": at},
+    )
+    if not created:
+        raise Conflict(_("This case has already been urged for its current deadline."))
+    return _move(case, action=A.URGE, actor=actor, role=role, at=at, note=note)
+
+
 def notify_next_actors(*, event_id: int) -> int:
     """In-app notifications for whoever must act after this timeline entry: the centre for
     a new or returned report and for work to verify, the unit for a dispatched or reworked
@@ -688,11 +703,10 @@ def notify_next_actors(*, event_id: int) -> int:
     if event.action == A.SUPERVISE:
         return 0  # the deadline job has told unit and supervisors already
     if event.to_status in (S.REPORTED, S.ACCEPTED, S.HANDLED):
-        recipients = list(
-            RoleAssignment.objects.filter(role=RoleAssignment.Role.CENTRE_OPERATOR, area_id=case.centre_id)
-            .values_list("user_id", flat=True)
-        )
-    elif event.to_status in (S.DISPATCHED, S.IN_PROGRESS) and event.action in (A.DISPATCH, A.VERIFY_FAIL):
+        recipients = user_ids_holding("grids.operate_centre", Area, [case.centre_id])
+    elif event.to_status in (S.DISPATCHED, S.IN_PROGRESS) and event.action in (
+        A.DISPATCH, A.VERIFY_FAIL, A.REASSIGN, A.URGE
+    ):
         recipients = _unit_staff_ids(case.unit_id) if case.unit_id else []
     elif event.to_status in (S.CLOSED, S.REJECTED) and event.action != A.EVALUATE:
         kind = Notification.Kind.CASE_CLOSED

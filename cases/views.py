@@ -264,6 +264,10 @@ def _verify_pass(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
     return services.case_verify(case_id=pk, actor=person(user), passed=True, note=d["note"])
 
 
+def _urge(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
+    return services.case_urge(case_id=pk, actor=person(user), note=d["note"])
+
+
 def _verify_fail(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
     return services.case_verify(case_id=pk, actor=person(user), passed=False, note=d["note"])
 
@@ -294,6 +298,7 @@ ACTIONS: dict[str, ActionSpec] = {
     A.REPORT_HANDLED: ActionSpec(HandledForm, _handled, gettext_lazy("Reported as handled.")),
     A.VERIFY_PASS: ActionSpec(NoteForm, _verify_pass, gettext_lazy("Verified and closed.")),
     A.VERIFY_FAIL: ActionSpec(RequiredNoteForm, _verify_fail, gettext_lazy("Sent back for rework."), danger=True),
+    A.URGE: ActionSpec(RequiredNoteForm, _urge, gettext_lazy("The unit has been urged.")),
 }
 
 # How actions appear on the page: verify pass and fail share one note box and two buttons.
@@ -311,6 +316,7 @@ PANELS: list[tuple[str, tuple[str, ...]]] = [
     ("request_extension", (A.REQUEST_EXTENSION,)),
     ("escalate", (A.ESCALATE,)),
     ("reassign", (A.REASSIGN,)),
+    ("urge", (A.URGE,)),
     ("evaluate", (A.EVALUATE,)),
     ("reopen", (A.REOPEN,)),
 ]
@@ -328,6 +334,7 @@ PANEL_TITLES: dict[str, Promise] = {
     "request_extension": gettext_lazy("Request extension"),
     "escalate": gettext_lazy("Escalate"),
     "reassign": gettext_lazy("Reassign"),
+    "urge": gettext_lazy("Urge the unit"),
     "evaluate": gettext_lazy("Evaluate"),
     "reopen": gettext_lazy("Reopen"),
 }
@@ -344,6 +351,7 @@ BUTTON_LABELS: dict[str, Promise] = {
     A.ESCALATE: gettext_lazy("Escalate to the next centre"),
     A.REPORT_PART: gettext_lazy("Report our part"),
     A.REASSIGN: gettext_lazy("Reassign"),
+    A.URGE: gettext_lazy("Urge"),
     A.REQUEST_EXTENSION: gettext_lazy("Request extension"),
     A.APPROVE_EXTENSION: gettext_lazy("Approve"),
     A.DENY_EXTENSION: gettext_lazy("Deny"),

@@ -123,6 +123,8 @@ MATRIX: dict[str, Row] = {
     "api-case-deny-extension": api_post(NO_PENDING_REQUEST, lambda w: {"note": "no"}),
     # Only co-handlers report a part; this case has none.
     "api-case-report-part": api_post(api_action(403), lambda w: {"result": "part"}),
+    # 督办: supervisors of the case's area (and admins); everyone else in scope is refused.
+    "api-case-urge": api_post(api_action({SUP_IN: 200, ADMIN: 200, "*": 403}), lambda w: {"note": "hurry"}),
     "api-category-list": Row("get", expect(200, anonymous=403)),
     "api-category-detail": Row("get", expect(200, anonymous=403), lambda w: {"code": "0301"}),
     "api-notification-list": Row("get", expect(200, anonymous=403)),

@@ -236,6 +236,13 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         return self._act(request, pk, VerifyInputSerializer, lambda c, v: services.case_verify(
             case_id=c.pk, actor=person(request.user), passed=v["passed"], note=v["note"]))
 
+    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def urge(self, request: Request, pk: str | None = None) -> Response:
+        """督办: a supervisor of the case's area presses its unit (a note is required)."""
+        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_urge(
+            case_id=c.pk, actor=person(request.user), note=v["note"]))
+
     @extend_schema(request=ResolveInputSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="resolve-on-spot")
     def resolve_on_spot(self, request: Request, pk: str | None = None) -> Response:

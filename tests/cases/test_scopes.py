@@ -169,3 +169,17 @@ def test_photos_are_only_reachable_through_the_case_access_check(town, grid_work
     assert _api(outsider).get(url).status_code == 404
     # The storage path itself is not served, whoever asks.
     assert _api(grid_worker).get(f"/media/{attachment.file.name}").status_code == 404
+
+
+def test_whoever_holds_the_grant_is_told_including_hand_made_groups(town, case, centre_operator):
+    from cases.models import Notification
+
+    night_shift = Group.objects.create(name="城管夜班")
+    assign_perm("cases.handle_cases", night_shift, town.unit)
+    clerk = UserFactory()
+    clerk.groups.add(night_shift)
+    services.case_accept(case_id=case.pk, actor=centre_operator)
+    dispatched = services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    event = dispatched.events.latest("id")
+    services.notify_next_actors(event_id=event.pk)
+    assert Notification.objects.filter(recipient=clerk, case=case).exists()
