@@ -10,6 +10,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 
 from grids.models import Area, GridCell
 
@@ -127,6 +128,12 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="reported_cases",
     )
+    # Who reported it, as given (a citizen, or the person a grid worker spoke to): encrypted
+    # at rest with a key derived from SECRET_KEY and FIELD_ENCRYPTION_SALT, shown masked
+    # except to the roles that must call back (cases.personal_data). Empty is stored NULL.
+    reporter_name = EncryptedCharField(_("reporter's name"), max_length=50, null=True, blank=True)
+    reporter_phone = EncryptedCharField(_("reporter's phone"), max_length=20, null=True, blank=True)
+    reporter_id_number = EncryptedCharField(_("reporter's ID number"), max_length=18, null=True, blank=True)
     # A phone retrying a report on a bad network sends the same key: one case, not two.
     client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True, unique=True)
     self_resolved = models.BooleanField(_("resolved on the spot"), default=False)

@@ -210,6 +210,11 @@ UNIT_ACTIONS = {
 }
 
 
+def is_handling_centre(roles: Roles, case: Case) -> bool:
+    """The case's centre, or one above it (which may act on it too)."""
+    return _covers(roles.centre_prefixes, case.centre.code)
+
+
 def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
     """The role in which `user` may take `action` on `case`, or None if they may not.
     `None` as user is the system (Celery jobs, imports), which may do anything."""

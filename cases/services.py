@@ -48,6 +48,7 @@ from cases.models import (
     Supervision,
 )
 from cases.permissions import acting_role, areas_containing, reporter_role, roles_of, user_ids_holding
+from cases.personal_data import normalize_id_number, normalize_phone
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
 from geo.selectors import grid_cell_for_point
 from grids.models import Area
@@ -249,14 +250,20 @@ def case_report(
     client_key: str | None = None,
     address: str = "",
     photos: Sequence[File] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_id_number: str = "",
     at: dt.datetime | None = None,
 ) -> Case:
     """Files a report: locates its grid cell, routes it to the cell's community centre and
     writes the `report` event. The same client_key returns the first case (a phone
     retrying on a bad network), never a second one. Raises OutsideCity (400) for a point in
-    no grid cell, saying so when the coordinates look swapped."""
+    no grid cell, saying so when the coordinates look swapped. The reporter's contact
+    details are optional, checked, and stored encrypted (cases.personal_data)."""
     at = _now(at)
     description = _require_text(description, "description")
+    reporter_phone = normalize_phone(reporter_phone)
+    reporter_id_number = normalize_id_number(reporter_id_number)
     if client_key:
         existing = Case.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -293,6 +300,9 @@ def case_report(
                 cell_code=cell.code,
                 centre=_centre_for(cell.community, category.handling_level),
                 reporter=actor,
+                reporter_name=reporter_name.strip()[:50] or None,
+                reporter_phone=reporter_phone or None,
+                reporter_id_number=reporter_id_number or None,
                 client_key=client_key or None,
                 sign_for_hours=category.sign_for_hours,
                 handle_days=category.handle_days,

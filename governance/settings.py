@@ -111,6 +111,15 @@ if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     raise ImproperlyConfigured("DATABASE_URL must use the postgis:// scheme")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Reporters' names, phones and ID numbers are encrypted at rest (django-fernet-encrypted-
+# fields): Fernet keys derived from SECRET_KEY (and SECRET_KEY_FALLBACKS) with these salts.
+# Comma-separated; the first encrypts, all decrypt, so a new salt goes first to rotate.
+# Production must set it, and keep it with the database backups: without it the data is lost.
+SALT_KEY = [s for s in envstr("FIELD_ENCRYPTION_SALT", "dev-only-field-salt" if DEBUG else "").split(",") if s]
+if not SALT_KEY:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DEBUG is off")
+SECRET_KEY_FALLBACKS = [k for k in envstr("SECRET_KEY_FALLBACKS", "").split(",") if k]
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -175,6 +184,8 @@ CELERY_RESULT_BACKEND = envstr("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Workers log through LOGGING below (and its masking formatter), not Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Metric CRS for areas and distances (DOMAIN §1): CGCS2000 / 3-degree GK CM 120E for Wuxi.
 METRIC_SRID = envint("METRIC_SRID", "4549")
@@ -233,6 +244,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # governance.logging masks phone and ID numbers in every line, tracebacks included.
+    "formatters": {"masked": {"()": "governance.logging.MaskingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "masked"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }

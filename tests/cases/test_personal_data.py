@@ -1,0 +1,86 @@
+"""Reporters' personal data: checked on the way in, encrypted at rest, masked on the way out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from cases import services
+from cases.errors import InvalidInput
+from cases.personal_data import mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_phone
+from governance.logging import mask_text
+from tests.factories import centre_of
+
+ROOT = Path(__file__).resolve().parents[2]
+ID_NUMBER = "320202199001011238"  # a valid check digit (GB 11643)
+PHONE = "13812345678"
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("138 1234 5678", PHONE), ("+86 138-1234-5678", PHONE), ("0510-82701234", "051082701234"), ("", ""),
+])
+def test_phone_numbers_are_normalised(raw, clean):
+    assert normalize_phone(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["12345", "23812345678", "1381234567a", "138123456789"])
+def test_a_malformed_phone_is_refused(raw):
+    with pytest.raises(InvalidInput) as refused:
+        normalize_phone(raw)
+    assert refused.value.extra["field"] == "reporter_phone"
+    assert raw not in refused.value.message  # the error never echoes the value
+
+
+def test_id_numbers_are_checked_against_their_check_digit():
+    assert normalize_id_number("11010519491231002x") == "11010519491231002X"
+    assert normalize_id_number(ID_NUMBER) == ID_NUMBER
+    for wrong in ("320202199001011234", "32020219900101123", "3202021990010112AB"):
+        with pytest.raises(InvalidInput):
+            normalize_id_number(wrong)
+
+
+def test_masks():
+    assert mask_phone(PHONE) == "138****5678"
+    assert mask_phone("051082701234") == "0510****1234"
+    assert mask_id_number(ID_NUMBER) == "3202**********1238"
+    assert mask_name("张伟") == "张*"
+    assert mask_name("欧阳娜娜") == "欧***"
+    assert mask_phone("") == mask_id_number("") == mask_name("") == ""
+
+
+def test_free_text_is_masked_but_other_numbers_are_left():
+    line = f"called {PHONE} about {ID_NUMBER}; case 320213001001001-0042, order 20261124123456789"
+    assert mask_text(line) == (
+        "called 138****5678 about 3202**********1238; case 320213001001001-0042, order 20261124123456789"
+    )
+
+
+def test_contact_is_stored_encrypted(town, grid_worker):
+    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                description="x", reporter_name="张伟", reporter_phone="138 1234 5678",
+                                reporter_id_number=ID_NUMBER)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reporter_name, reporter_phone, reporter_id_number FROM cases_case WHERE id = %s",
+                       [case.pk])
+        stored = cursor.fetchone()
+    assert all(value and value.startswith("gAAAAA") for value in stored)  # Fernet tokens
+    assert not any(PHONE in v or "5678" in v or ID_NUMBER in v or "张" in v for v in stored)
+    case.refresh_from_db()
+    assert (case.reporter_name, case.reporter_phone, case.reporter_id_number) == ("张伟", PHONE, ID_NUMBER)
+
+
+def test_log_lines_are_masked_by_the_configured_formatter():
+    """The real LOGGING setting, in a fresh process: what an operator's log file would hold."""
+    code = (
+        "import django, logging; django.setup(); "
+        f"logging.getLogger('cases').warning('reporter %s, id %s', '{PHONE}', '{ID_NUMBER}'); "
+        f"logging.getLogger('cases').error('failed', exc_info=ValueError('bad phone {PHONE}'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "governance.settings"})
+    assert "138****5678" in result.stderr and "3202**********1238" in result.stderr
+    assert PHONE not in result.stderr and ID_NUMBER not in result.stderr
