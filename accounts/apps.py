@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        import accounts.schema  # noqa: F401 -- registers the OpenAPI extension
         from accounts.middleware import start_session_clock
 
         # Every sign-in (the login form, the admin's, a test's force_login) starts the
