@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -68,9 +69,13 @@ INSTALLED_APPS = [
     "guardian",
     "leaflet",
     "pgtrigger",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "grids",
     "cases",
     "geo",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -81,8 +86,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After AuthenticationMiddleware: marks request.user verified by a second factor or not.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Session timeouts, second factor, password expiry (needs OTP's mark and messages).
+    "accounts.middleware.AccountPolicyMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -120,16 +131,63 @@ if not SALT_KEY:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DEBUG is off")
 SECRET_KEY_FALLBACKS = [k for k in envstr("SECRET_KEY_FALLBACKS", "").split(",") if k]
 
+# --- Accounts and sign-in (MLPS 2.0 level 3, 身份鉴别; docs/security.md) -----------------
+
+
+def _at_least(name: str, minimum: int, default: str) -> int:
+    value = envint(name, default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+# Lockout first: AxesStandaloneBackend refuses a locked-out account before any password is
+# checked (a correct one included), then the usual backends.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Passwords: at least PASSWORD_MIN_LENGTH characters mixing 3 of the 4 classes (upper, lower,
+# digit, symbol); Django's MinimumLengthValidator is left out, ComplexityValidator counts the
+# length with the same message set. A new password must differ from the current one.
+PASSWORD_MIN_LENGTH = _at_least("PASSWORD_MIN_LENGTH", 1, "10")
+# Days a password lasts before the owner must choose a new one; 0: no expiry.
+PASSWORD_MAX_AGE_DAYS = _at_least("PASSWORD_MAX_AGE_DAYS", 0, "90")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.validators.ComplexityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Its password_changed hook stamps PasswordState.changed_at: keep it for expiry to work.
+    {"NAME": "accounts.validators.PasswordChangeValidator"},
 ]
+# Lockout (django-axes, database handler: one lockout state for all gunicorn workers).
+# By user name only, not by IP: offices and phones share NAT addresses, and an IP lockout
+# would lock a whole street office out for one person's typos.
+AXES_FAILURE_LIMIT = _at_least("AXES_FAILURE_LIMIT", 1, "5")
+AXES_COOLOFF_MINUTES = _at_least("AXES_COOLOFF", 1, "30")  # minutes
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Its start-up banner would print on every manage.py command.
+AXES_VERBOSE = False
+# Consecutive failures: a successful sign-in clears the count.
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not extend it: it ends AXES_COOLOFF after the last counted failure.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A page for the browser, JSON for /api/, HTTP 403 (accounts.views.locked_out says why not 429).
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request, and SESSION_COOKIE_AGE
+# seconds after sign-in however active (accounts.middleware; Django's own expiry slides with
+# every session write, so it alone is not an absolute limit).
+SESSION_IDLE_MINUTES = _at_least("SESSION_IDLE_MINUTES", 1, "30")
+SESSION_COOKIE_AGE = _at_least("SESSION_COOKIE_AGE", 60, str(8 * 3600))  # seconds
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", "true")
+
+# Second factor (django-otp, TOTP) for administrators and supervisors; the issuer names the
+# entry in the authenticator app.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "wangge")
+# --- end of accounts and sign-in ---------------------------------------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,9 +216,11 @@ REST_FRAMEWORK = {
     # Tokens for phones and integrations: Basic auth re-hashes the password (PBKDF2, ~0.3 s
     # of CPU) on every request, which bench/intake.py shows capping intake at ~5 reports/s.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token and Basic with the sign-in rules (lockout, second factor, password expiry);
+        # session requests get them from accounts.middleware.
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "accounts.authentication.TokenAuthentication",
+        "accounts.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -239,7 +299,9 @@ LEAFLET_CONFIG = {
 
 # Debian 12 ships GDAL 3.6, which cannot block network access from spatial references; only
 # administrators import boundary files, through manage.py.
-SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+# axes.W006 asks for lockout by IP too; wangge locks by user name only on purpose (see
+# AXES_LOCKOUT_PARAMETERS and docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
 
 LOGGING = {
     "version": 1,

@@ -4,12 +4,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.api import ObtainTokenView
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Second factor and the wrapped password change first, then Django's login/logout/….
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Before cases.api.urls, whose plain DRF token view this replaces: the token endpoint
+    # applies the lockout, the second factor and the password rules (accounts.api).
+    path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/", include("cases.api.urls")),
     path("api/geo/", include("geo.api.urls")),
     path("", include("cases.urls")),

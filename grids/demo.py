@@ -42,6 +42,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from accounts.services import require_password_change
 from cases import services
 from cases.errors import OutsideCity
 from cases.models import Case, Category, Department, DepartmentUnit, RoleAssignment
@@ -713,19 +714,19 @@ def _first_village(areas: dict[str, Area], district: str) -> str:
     return min(c for c, a in areas.items() if a.level == Area.Level.COMMUNITY and c.startswith(district) and c[9] >= "2")
 
 
-def write_accounts(
-    *, areas: dict[str, Area], cells: list[GridCell], units: dict[tuple[str, str], DepartmentUnit],
-    rng: np.random.Generator, report: LoadReport,
-) -> People:
-    """The named demo accounts, sharing one password hash (hashing is slow on purpose), and
-    a background grid worker for every other cell and a clerk for every other unit."""
+def write_named_accounts(report: LoadReport) -> dict[str, User]:
+    """The named demo accounts, sharing one password hash (hashing is slow on purpose). The
+    demo password is printed for anyone to read, so each owner must choose their own at the
+    first sign-in (accounts: forced change)."""
     user_model = get_user_model()
     password = make_password(DEMO_PASSWORD)
     users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
         user = user_model.objects.filter(username=account.username).first()
+        demo_password = True
         if user is not None and user.is_superuser and not check_password(DEMO_PASSWORD, user.password):
             report.notes.append(f"{account.username} already existed as a superuser; its password was left as it was")
+            demo_password = False
         else:
             user = user or user_model(username=account.username)
             user.password = password
@@ -733,7 +734,20 @@ def write_accounts(
         user.is_active = True
         user.is_superuser = user.is_staff = account.role == "administrator"
         user.save()
+        if demo_password:
+            require_password_change(user)
         users[account.username] = user
+    return users
+
+
+def write_accounts(
+    *, areas: dict[str, Area], cells: list[GridCell], units: dict[tuple[str, str], DepartmentUnit],
+    rng: np.random.Generator, report: LoadReport,
+) -> People:
+    """The named demo accounts and a background grid worker for every other cell and a
+    clerk for every other unit."""
+    user_model = get_user_model()
+    users = write_named_accounts(report)
 
     cells_by_code = {c.code: c for c in cells}
     # Codes number the most central place 001, so the lowest code is the city centre.
@@ -1133,5 +1147,10 @@ def account_rows() -> list[tuple[str, str, str, str]]:
 
 
 def reset_passwords() -> int:
-    """Sets the demo password on every named demo account again."""
-    return get_user_model().objects.filter(username__in=DEMO_USERNAMES).update(password=make_password(DEMO_PASSWORD))
+    """Sets the demo password on every named demo account again; each must be changed at the
+    next sign-in, as after the load."""
+    users = list(get_user_model().objects.filter(username__in=DEMO_USERNAMES))
+    get_user_model().objects.filter(pk__in=[u.pk for u in users]).update(password=make_password(DEMO_PASSWORD))
+    for user in users:
+        require_password_change(user)
+    return len(users)

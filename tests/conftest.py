@@ -8,10 +8,15 @@ Town layout (squares of 0.01° from lon 120.30, lat 31.57):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from django.test import override_settings
+from django.contrib.auth import get_user_model
+from django.test import Client, override_settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Category, Department, DepartmentUnit, RoleAssignment
 from grids.models import Area, GridAssignment, GridCell
@@ -125,9 +130,36 @@ def dept_officer(town: Town):
 
 @pytest.fixture
 def supervisor(town: Town):
+    """Supervisors sign in with a TOTP code too (accounts): this one has enrolled a device."""
     user = UserFactory(username="supervisor_district")
     RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.SUPERVISOR, area=town.district)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     return user
+
+
+@pytest.fixture
+def verify_otp(db) -> Callable[[Client, Any], Client]:
+    """For a client signed in with force_login: if the user must use a second factor
+    (administrators, supervisors), gives them a confirmed TOTP device when they have none and
+    marks the session verified by it, as django_otp.login does after a real code. Other users'
+    sessions are left as they are. tests/accounts shows the real code being typed."""
+
+    def verify(client: Client, user: Any) -> Client:
+        from accounts.selectors import otp_required
+
+        # A fresh copy: roles_of caches the roles on the object it is given.
+        fresh = get_user_model().objects.get(pk=user.pk)
+        if not otp_required(fresh):
+            return client
+        device = TOTPDevice.objects.filter(user=fresh, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=fresh, name="phone", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return verify
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from tests.factories import UserFactory, centre_of
 
 
 @pytest.fixture
-def admin_client_en(db) -> Client:
+def admin_client_en(db, verify_otp) -> Client:
     admin = UserFactory(username="root_admin", is_staff=True, is_superuser=True)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(admin)
-    return client
+    return verify_otp(client, admin)  # administrators sign in with a second factor
 
 
 @pytest.mark.parametrize(

@@ -8,52 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from PIL import Image
 
 from cases import services
 from cases.models import Case
 from geo.models import RiskScore
 from geo.risk import RECENCY_V1
+from tests.browser.helpers import CHROMIUM, JS_ERRORS, shot, sign_in
 from tests.factories import centre_of
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM (fixtures, the
-# assertions below) would otherwise refuse to run next to it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's password
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            # While Playwright's loop runs, asyncio counts this thread as async, so Django
-            # keeps the test's ORM connection in a context variable that its own teardown
-            # never sees: close it here, or dropping the test database finds it open.
-            connections.close_all()
-            browser.close()
 
 
 @pytest.fixture
@@ -63,31 +36,6 @@ def photo_file(tmp_path: Path) -> Path:
     Image.new("RGB", (320, 240), (90, 140, 60)).save(buffer, format="JPEG")
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def shot(page: sync_api.Page, step: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{step}.png"), full_page=True)
-
-
-# JavaScript errors on any page fail the test: a broken map would otherwise pass silently.
-JS_ERRORS: list[str] = []
-
-
-def sign_in(browser: sync_api.Browser, base: str, username: str, *, phone: bool = False) -> sync_api.Page:
-    viewport = {"width": 360, "height": 740} if phone else {"width": 1280, "height": 860}
-    context = browser.new_context(viewport=viewport, locale="en-US", is_mobile=phone, has_touch=phone,
-                                  device_scale_factor=1)
-    page = context.new_page()
-    page.on("pageerror", lambda error: JS_ERRORS.append(f"{username}: {error}"))
-    page.on("console", lambda msg: msg.type == "error" and JS_ERRORS.append(f"{username}: {msg.text}"))
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    return page
 
 
 def open_case(page: sync_api.Page, base: str, queue: str, number: str) -> None:

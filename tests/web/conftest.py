@@ -21,11 +21,12 @@ def media_in_tmp(settings, tmp_path) -> None:
 
 
 @pytest.fixture
-def login(db) -> Callable[[Any], Client]:
+def login(db, verify_otp) -> Callable[[Any], Client]:
     def make(user: Any) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
-        return client
+        # Administrators and supervisors have passed their second factor too (tests/conftest.py).
+        return verify_otp(client, user)
 
     return make
 

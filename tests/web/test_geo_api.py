@@ -113,8 +113,9 @@ def test_geometry_is_geojson_with_five_decimals(login, town, supervisor) -> None
 
 def test_one_query_for_the_collection(login, town, supervisor, django_assert_max_num_queries) -> None:
     client = login(supervisor)
-    # Session, user, the two role lookups, and the one GeoJSON statement.
-    with django_assert_max_num_queries(5) as captured:
+    # Session, user, the TOTP device that verified the session (django-otp checks it on every
+    # request), the two role lookups, and the one GeoJSON statement.
+    with django_assert_max_num_queries(6) as captured:
         response = client.get(URL)
     assert response.status_code == 200
     assert sum("json_agg" in q["sql"] for q in captured.captured_queries) == 1

@@ -23,7 +23,7 @@ class Command(BaseCommand):
     help = "Prints the demo accounts of load_demo_city: username, role, scope and password."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--reset", action="store_true", help="set the demo password on every demo account again")
+        parser.add_argument("--reset", action="store_true", help="set the demo password on every demo account again (to be changed at the next sign-in)")
 
     def handle(self, *args: Any, reset: bool, **options: Any) -> None:
         if reset:
@@ -38,6 +38,11 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
             if i == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
+        self.stdout.write(
+            "\nThe first sign-in with the demo password asks for a new one (the demo password is public); "
+            "administrators and supervisors also set up an authenticator app (TOTP) then. "
+            "--reset sets the demo password again, to be changed again."
+        )
         self.stdout.write(
             f"\nEvery grid cell and department unit also has a background account ({demo.BACKGROUND_PREFIX}…) "
             "that cannot log in; it only names the people in the case history."

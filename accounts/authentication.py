@@ -1,0 +1,75 @@
+"""DRF authentication with the sign-in rules of accounts.middleware, for API calls that
+carry no session: HTTP Basic (a password on every request) and tokens.
+
+- A locked-out account (django-axes) is refused with 403 and a JSON message. axes marks the
+  request it was given; DRF passes its own Request to `authenticate`, so AxesMiddleware
+  (which looks at Django's request) never sees the mark and the check is here.
+- Accounts that need a second factor may not use Basic auth (a password alone): they get a
+  token from POST /api/auth/token/ with username, password and otp_token.
+- An expired password, or one the user must change, is refused until it is changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
+
+from accounts.selectors import otp_required, password_verdict
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def refusal(code: str, detail: str) -> exceptions.PermissionDenied:
+    """A 403 whose body is {"code", "detail"}, as the API's other refusals."""
+    return exceptions.PermissionDenied({"code": code, "detail": detail})
+
+
+def locked_out_refusal() -> exceptions.PermissionDenied:
+    from accounts.views import lockout_message
+
+    return refusal("locked_out", lockout_message())
+
+
+def password_refusal() -> exceptions.PermissionDenied:
+    return refusal("password_change_required", _(
+        "Your password has expired or must be changed. Change it in the browser (Change password), then try again."
+    ))
+
+
+def check_password_state(user: User) -> None:
+    if password_verdict(user).reason is not None:
+        raise password_refusal()
+
+
+class BasicAuthentication(authentication.BasicAuthentication):
+    def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> tuple[Any, None]:
+        try:
+            user, auth = super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):
+                raise locked_out_refusal() from None
+            raise
+        if otp_required(user):
+            raise refusal("token_required", _(
+                "This account signs in with a second factor, so it cannot use Basic auth: get a token from "
+                "POST /api/auth/token/ (username, password, otp_token) and send Authorization: Token …"
+            ))
+        check_password_state(user)
+        return user, auth
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        try:
+            # The password state comes with the user: no extra query per request.
+            token = Token.objects.select_related("user", "user__password_state").get(key=key)
+        except Token.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        check_password_state(token.user)
+        return token.user, token

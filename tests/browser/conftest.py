@@ -1,0 +1,34 @@
+"""The browser every browser test drives: Debian's chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from tests.browser.helpers import CHROMIUM
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM (fixtures, the
+# assertions below) would otherwise refuse to run next to it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield browser
+        finally:
+            # While Playwright's loop runs, asyncio counts this thread as async, so Django
+            # keeps the test's ORM connection in a context variable that its own teardown
+            # never sees: close it here, or dropping the test database finds it open.
+            connections.close_all()
+            browser.close()
