@@ -58,6 +58,9 @@ def record(
     """
     kind = AuditEntry.Kind(kind)
     request = request if request is not None else current_request()
+    # A DRF Request authenticates inside `.user`, and a failed Basic password is recorded
+    # from within that: read the Django request beneath it (the session's user) instead.
+    request = getattr(request, "_request", request)
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

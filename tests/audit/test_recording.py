@@ -278,3 +278,14 @@ def test_record_for_an_export_by_another_app(town, person, rf):
     assert (entry.actor_username, entry.ip_address, entry.target_type) == ("zhang_san", "192.0.2.7", "grids.area")
     entry = record(Kind.UNMASKED_VIEW, target=Target("cases.case", "42", "WX-2026-000042"), detail={"field": "phone"})
     assert (entry.actor_id, entry.ip_address, entry.target_id) == (None, "", "42")
+
+
+def test_wrong_basic_auth_password_on_the_api_is_a_failed_sign_in(client, person):
+    """DRF authenticates inside `request.user`: recording the failure must not ask for it again."""
+    import base64
+
+    token = base64.b64encode(b"zhang_san:wrong").decode()
+    response = client.get("/api/cases/", HTTP_AUTHORIZATION=f"Basic {token}", REMOTE_ADDR="198.51.100.4")
+    assert response.status_code in (401, 403)
+    [entry] = entries(Kind.LOGIN_FAILED)
+    assert (entry.target_repr, entry.ip_address, entry.actor_id) == ("zhang_san", "198.51.100.4", None)
