@@ -250,7 +250,7 @@ def on_m2m_changed(
         return
     if action not in M2M_CHANGES:
         return
-    ids = sorted(pk_set) if pk_set is not None else getattr(instance, "_audit_cleared", [])
+    ids = sorted(pk_set) if pk_set is not None else instance.__dict__.pop("_audit_cleared", [])
     if not ids:
         return
     kind, field = M2M_RELATIONS[sender]

@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -25,12 +26,14 @@ from tests.factories import UserFactory
 def axes_on() -> Iterator[int]:
     """Yields the failure limit after which axes locks an account out."""
     if apps.is_installed("axes"):
-        with override_settings(AXES_FAILURE_LIMIT=3):
+        with override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3):
             yield 3
         return
+    cache.clear()  # the cache handler counts failures there
     with override_settings(
         INSTALLED_APPS=[*settings.INSTALLED_APPS, "axes"],
         AXES_HANDLER="axes.handlers.cache.AxesCacheHandler",
+        AXES_ENABLED=True,
         AXES_FAILURE_LIMIT=3,
         AXES_VERBOSE=False,
     ):
