@@ -84,9 +84,10 @@ def test_the_command_exits_non_zero_on_a_broken_chain():
     for i in range(3):
         record(AuditEntry.Kind.EXPORT, detail={"rows": i})
     last = AuditEntry.objects.order_by("-id").first()
+    # In the site's language, zh-hans unless settings say otherwise.
     ok = run_verify_audit()
-    assert (ok.returncode, ok.stdout.strip()) == (0, f"audit trail intact: {last.id} entries")
+    assert (ok.returncode, ok.stdout.strip()) == (0, f"审计日志完整：共 {last.id} 条")
     as_superuser("UPDATE audit_auditentry SET ip_address = '10.9.9.9' WHERE id = %s", [last.id])
     bad = run_verify_audit()
     assert bad.returncode == 1
-    assert f"audit trail broken at entry {last.id} (" in bad.stderr and "hash mismatch" in bad.stderr
+    assert f"审计日志在第 {last.id} 条（" in bad.stderr and "哈希不符" in bad.stderr

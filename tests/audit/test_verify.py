@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from audit.chain import GENESIS, link_hash
 from audit.models import AuditEntry
@@ -27,8 +28,10 @@ def chain(db) -> list[AuditEntry]:
 
 
 def verify(*args: str) -> str:
+    """The command's output in English (it speaks the site language, zh-hans by default)."""
     out = io.StringIO()
-    call_command("verify_audit", *args, stdout=out)
+    with translation.override("en"):
+        call_command("verify_audit", *args, stdout=out)
     return out.getvalue()
 
 
