@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cases",
     "geo",
     "accounts",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,15 @@ def _risk_thresholds(raw: str) -> dict[str, float] | None:
 
 # Set for small pilots, where shares of a few dozen cells would never reach red.
 RISK_LEVEL_THRESHOLDS = _risk_thresholds(envstr("RISK_LEVEL_THRESHOLDS", ""))
+
+# Audit trail (docs/security.md, "Audit trail"). Behind a reverse proxy the operator runs,
+# the client address is the one that proxy appended to X-Forwarded-For; without one, the
+# header is the client's own claim and REMOTE_ADDR is used.
+AUDIT_TRUST_X_FORWARDED_FOR = envbool("AUDIT_TRUST_X_FORWARDED_FOR", "false")
+# Lets audit receivers of model signals know who changed a role or permission, and from
+# where. Appended here rather than listed above: it only remembers the request, so its
+# position does not matter.
+MIDDLEWARE += ["audit.middleware.AuditRequestMiddleware"]
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (31.57, 120.30),
