@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user, verify_token
 from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from accounts.models import PasswordState
 
@@ -33,10 +34,13 @@ def require_password_change(user: User) -> PasswordState:
 
 def record_password_change(user: User) -> PasswordState:
     """Called from the validator's `password_changed` hook, after the user row is saved with
-    the new password: the expiry clock restarts and any demand to change is met."""
+    the new password: the expiry clock restarts and any demand to change is met. The user's
+    API tokens are revoked: a password changed because it leaked must not leave a token
+    made with it working (phones sign in again and get a new one)."""
     state, _created = PasswordState.objects.update_or_create(
         user=user, defaults={"changed_at": timezone.now(), "must_change": False}
     )
+    Token.objects.filter(user=user).delete()
     return state
 
 

@@ -82,6 +82,14 @@ class ReportForm(DomainErrorFormMixin, forms.Form):
         initial=CoordSystem.WGS84,
     )
     photo = forms.FileField(label=_("Photo"), required=False, widget=PhotoInput)
+    # The person who raised it, when there is one (cases.personal_data checks the values and
+    # the service stores them encrypted); autocomplete off on a shared phone.
+    reporter_name = forms.CharField(label=_("Name"), max_length=50, required=False,
+                                    widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    reporter_phone = forms.CharField(label=_("Phone"), max_length=20, required=False,
+                                     widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
+    reporter_id_number = forms.CharField(label=_("ID number"), max_length=18, required=False,
+                                         widget=forms.TextInput(attrs={"autocomplete": "off"}))
     # One key per filled form: a resubmit after a lost response finds the first case.
     client_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 

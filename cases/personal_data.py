@@ -15,10 +15,14 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from cases.errors import InvalidInput
+from audit import services as audit
+from audit.models import AuditEntry
+from cases.errors import InvalidInput, NotPermitted
 from cases.permissions import is_handling_centre, roles_of
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from cases.models import Case
     from cases.permissions import AnyUser
 
@@ -99,6 +103,20 @@ class Contact:
 
 def contact_of(case: Case) -> Contact:
     return Contact(case.reporter_name or "", case.reporter_phone or "", case.reporter_id_number or "")
+
+
+def reveal_contact(*, user: AnyUser, case: Case, request: HttpRequest | None = None) -> Contact:
+    """The contact in full for someone who needs it (NotPermitted otherwise), with an
+    unmasked_view entry on the audit trail naming the case and the fields shown, never
+    their values."""
+    if not may_reveal_contact(user, case):
+        raise NotPermitted(_("Your role sees the reporter's contact masked."))
+    contact = contact_of(case)
+    shown = [name for name, value in (("name", contact.name), ("phone", contact.phone),
+                                      ("id_number", contact.id_number)) if value]
+    audit.record(AuditEntry.Kind.UNMASKED_VIEW, actor=user, target=case,
+                 detail={"case_number": case.number, "fields": shown}, request=request)
+    return contact
 
 
 def may_reveal_contact(user: AnyUser, case: Case) -> bool:

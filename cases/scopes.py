@@ -30,6 +30,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from guardian.models import GroupObjectPermission
 
+from audit import services as audit
+from audit.models import AuditEntry
 from cases.models import DepartmentUnit, RoleAssignment
 from grids.models import Area, GridAssignment, GridCell
 
@@ -159,5 +161,9 @@ def rebuild_scope_groups() -> dict[str, int]:
     unused = Group.objects.filter(name__startswith=SCOPE_PREFIX).exclude(name__in=groups.keys())
     GroupObjectPermission.objects.filter(group__in=unused).delete()
     removed, _ = unused.delete()
-    return {"groups": len(groups), "memberships": len(want), "added": len(want - held),
-            "removed": len(held - want), "groups_deleted": removed}
+    counts = {"groups": len(groups), "memberships": len(want), "added": len(want - held),
+              "removed": len(held - want), "groups_deleted": removed}
+    # Bulk inserts fire no m2m signals, so the trail gets one entry for the whole pass.
+    if counts["added"] or counts["removed"] or counts["groups_deleted"]:
+        audit.record(AuditEntry.Kind.ROLE_CHANGE, detail={"scope_groups_rebuilt": counts})
+    return counts

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("cases/mine/", views.my_reports, name="my-reports"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/photos/<int:attachment_id>/", views.case_photo, name="case-photo"),
+    path("cases/<int:pk>/contact/", views.case_contact, name="case-contact"),
     path("cases/<int:pk>/<slug:action>/", views.case_action, name="case-action"),
     path("centre/queue/", views.centre_queue, name="centre-queue"),
     path("unit/queue/", views.unit_queue, name="unit-queue"),

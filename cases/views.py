@@ -24,14 +24,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import services
-from cases.errors import DomainError, NotFound
+from cases.errors import DomainError, NotFound, NotPermitted
 from cases.forms import (
     DispatchForm,
     DomainErrorFormMixin,
@@ -51,6 +51,7 @@ from cases.forms import (
 )
 from cases.models import Case, CaseEvent
 from cases.permissions import Roles, acting_role, person, roles_of
+from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
 from cases.selectors import (
     access_case,
     case_list_visible_to,
@@ -147,6 +148,9 @@ def case_report(request: HttpRequest) -> HttpResponse:
             address=data["address"],
             client_key=data["client_key"] or None,
             photos=[data["photo"]] if data["photo"] else [],
+            reporter_name=data["reporter_name"],
+            reporter_phone=data["reporter_phone"],
+            reporter_id_number=data["reporter_id_number"],
         )
     except DomainError as error:
         form.add_domain_error(error)
@@ -451,6 +455,7 @@ def _detail_page(
     bound: tuple[str, forms.Form] | None = None,
     error: str = "",
     status: int = 200,
+    revealed: Contact | None = None,
 ) -> HttpResponse:
     events = list(case_timeline(case=case))
     photos = [(event, attachment) for event in events for attachment in event.attachments.all()]
@@ -472,6 +477,9 @@ def _detail_page(
         "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
         and _past(case.handle_deadline, now),
         "pending_extension": pending_extension(case=case),
+        "contact": contact_of(case).masked(),
+        "may_reveal": may_reveal_contact(request.user, case),
+        "revealed": revealed,
         "co_handlers": list(case.co_handlers.select_related("unit").order_by("unit__name")),
         # Only the centre, deciding on a new report, needs the candidates and the merge button.
         "duplicates": possible_duplicates(case=case, user=request.user)
@@ -512,6 +520,22 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail_page(request, case, bound=(action, form), error=error.message, status=error.http_status)
     messages.success(request, str(spec.done))
     return redirect("case-detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page with the reporter's contact shown in full: a deliberate POST, not a
+    link a browser might prefetch, refused (403) to roles that do not call back, audited,
+    and never cached."""
+    case = access_case(user=request.user, case_id=pk)
+    try:
+        contact = reveal_contact(user=request.user, case=case, request=request)
+    except NotPermitted as refused:
+        raise PermissionDenied(refused.message) from None
+    response = _detail_page(request, case, revealed=contact)
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

@@ -152,6 +152,10 @@ MATRIX: dict[str, Row] = {
     "case-photo": Row(
         "get", case_scoped(200, anonymous=302), lambda w: {"pk": w.case_id, "attachment_id": w.photo_id}
     ),
+    # The reporter's contact in full: those who call back; supervisors see it masked (403).
+    "case-contact": Row(
+        "post", case_scoped({SUP_IN: 403, "*": 200}, anonymous=302), case_kw
+    ),
     "case-action": Row(
         "post",
         case_scoped({U_HOLDING: 302, ADMIN: 302, "*": 403}, anonymous=302),
@@ -214,7 +218,7 @@ def world(town, verify_otp) -> World:
     GridAssignment.objects.create(worker=people[GW_A], cell=town.cells[0])
     GridAssignment.objects.create(worker=people[GW_B], cell=town.cells[4])
     case = services.case_report(actor=people[GW_A], category=town.category, location=centre_of(0, 0),
-                                description="matrix", photos=[jpeg()])
+                                description="matrix", photos=[jpeg()], reporter_phone="13812345678")
     services.case_accept(case_id=case.pk, actor=people[C_COMMUNITY])
     services.case_dispatch(case_id=case.pk, actor=people[C_COMMUNITY], unit=town.unit)
     note = Notification.objects.create(recipient=people[GW_A], case=case, kind=Notification.Kind.ACTION_NEEDED,

@@ -279,3 +279,17 @@ def test_password_set_by_an_administrator_must_be_changed_by_its_owner(town, gri
     })
     assert response.status_code == 302
     assert not PasswordState.objects.get(user=admin).must_change
+
+
+def test_changing_a_password_revokes_the_users_api_tokens(db) -> None:
+    from rest_framework.authtoken.models import Token
+
+    user = UserFactory(username="token_holder")
+    token = Token.objects.create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/categories/").status_code == 200
+    user.set_password(NEW_PASSWORD)
+    user.save()
+    assert not Token.objects.filter(user=user).exists()
+    assert api.get("/api/categories/").status_code in (401, 403)

@@ -84,3 +84,72 @@ def test_log_lines_are_masked_by_the_configured_formatter():
                             env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "governance.settings"})
     assert "138****5678" in result.stderr and "3202**********1238" in result.stderr
     assert PHONE not in result.stderr and ID_NUMBER not in result.stderr
+
+
+@pytest.fixture
+def reported(town, grid_worker):
+    return services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                description="x", reporter_name="张伟", reporter_phone=PHONE,
+                                reporter_id_number=ID_NUMBER)
+
+
+def _client(user, verify_otp=None):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    if verify_otp is not None:
+        verify_otp(client, user)
+    return client
+
+
+def test_the_case_page_shows_the_contact_masked_to_everyone(reported, centre_operator, supervisor, verify_otp):
+    for client in (_client(centre_operator), _client(supervisor, verify_otp)):
+        body = client.get(f"/cases/{reported.pk}/").content.decode()
+        assert "张* 138****5678 3202**********1238" in body
+        assert PHONE not in body and ID_NUMBER not in body and "张伟" not in body
+
+
+def test_the_centre_reveals_the_contact_and_the_reveal_is_audited(reported, centre_operator):
+    from audit.models import AuditEntry
+
+    body = _client(centre_operator).get(f"/cases/{reported.pk}/").content.decode()
+    assert f'action="/cases/{reported.pk}/contact/"' in body
+    response = _client(centre_operator).post(f"/cases/{reported.pk}/contact/")
+    assert response.status_code == 200
+    assert f"张伟 {PHONE} {ID_NUMBER}" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    entry = AuditEntry.objects.filter(kind="unmasked_view").get()
+    assert entry.actor_id == centre_operator.pk
+    assert entry.detail == {"case_number": reported.number, "fields": ["name", "phone", "id_number"]}
+    assert PHONE not in str(entry.__dict__) and ID_NUMBER not in str(entry.__dict__)
+
+
+def test_a_supervisor_may_not_reveal(reported, supervisor, verify_otp):
+    from audit.models import AuditEntry
+
+    client = _client(supervisor, verify_otp)
+    assert f"/cases/{reported.pk}/contact/" not in client.get(f"/cases/{reported.pk}/").content.decode()
+    response = client.post(f"/cases/{reported.pk}/contact/")
+    assert response.status_code == 403
+    assert PHONE not in response.content.decode()
+    assert not AuditEntry.objects.filter(kind="unmasked_view").exists()
+
+
+def test_the_report_form_takes_the_contact_and_refuses_a_bad_id_in_place(town, grid_worker):
+    from tests.cases.photos import jpeg  # noqa: F401 - the form works without a photo too
+
+    client = _client(grid_worker)
+    form = {"category": town.category.pk, "description": "堆物", "lon": centre_of(0, 0).x, "lat": centre_of(0, 0).y,
+            "coord_system": "wgs84", "reporter_name": "张伟", "reporter_phone": PHONE,
+            "reporter_id_number": "320202199001011234"}
+    refused = client.post("/cases/report/", form)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "check digit is wrong" in body and 'value="张伟"' in body  # nothing typed is lost
+    form["reporter_id_number"] = ID_NUMBER
+    assert client.post("/cases/report/", form).status_code == 302
+    from cases.models import Case
+
+    case = Case.objects.get(description="堆物")
+    assert (case.reporter_name, case.reporter_phone, case.reporter_id_number) == ("张伟", PHONE, ID_NUMBER)

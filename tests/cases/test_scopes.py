@@ -122,6 +122,9 @@ def test_rebuild_is_idempotent_and_leaves_hand_made_groups_alone(town, grid_work
         u.username: set(u.groups.values_list("name", flat=True)) for u in (grid_worker, centre_operator, dept_officer)
     }
     assert after == before
+    from audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(kind="role_change", detail__scope_groups_rebuilt__added=2).exists()
     second = rebuild_scope_groups()
     assert second["added"] == second["removed"] == second["groups_deleted"] == 0
     assert GroupObjectPermission.objects.filter(group=hand_made).count() == 1
