@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -234,7 +237,7 @@ LEAFLET_CONFIG = {
 # administrators import boundary files, through manage.py.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
-# --- Hardening (MLPS 2.0 入侵防范, 通信传输): transport, cookies, headers -----------------------
+# --- Hardening (MLPS 2.0 入侵防范, 通信传输): transport, cookies, headers, CSP ------------------
 # With DEBUG off every switch defaults to the safe value; each has its own variable for the
 # deployments that need another (docs/operations.md, "Production"). `manage.py check
 # --deploy` is clean with these defaults (tests/test_hardening.py runs it).
@@ -277,6 +280,45 @@ def _origins(name: str) -> list[str]:
 # TLS proxy is reached at when it rewrites the Host header.
 CSRF_TRUSTED_ORIGINS = _origins("CSRF_TRUSTED_ORIGINS")
 
+
+def _tile_origin(url: str) -> list[str]:
+    """The CSP source for the basemap's tile server: its scheme and host, the Leaflet
+    subdomain placeholder ({s}.tiles.example) as a wildcard label. A relative URL is 'self'."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    if not parts.scheme and not parts.netloc:
+        return []
+    host = parts.netloc
+    first, dot, rest = host.partition(".")
+    if "{" in first and dot:
+        host = f"*.{rest}"
+    if parts.scheme not in ("http", "https") or not host or "{" in host:
+        raise ImproperlyConfigured(f"BASEMAP_TILE_URL must be an http(s) URL or a path, got {url!r}")
+    return [f"{parts.scheme}://{host}"]
+
+
+# Content Security Policy (django-csp 4): scripts and styles only from this app's own static
+# files. The pages pass data in data-* attributes and json_script blocks (not executed), so
+# no page needs 'unsafe-inline'. The few third-party pages with an inline script (the API
+# docs' Swagger UI, django-leaflet's admin map widget) carry a per-response nonce, which the
+# middleware adds to script-src only on the responses that used it.
+_csp_report_uri = envstr("CSP_REPORT_URI", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *_tile_origin(BASEMAP_TILE_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [_csp_report_uri]} if _csp_report_uri else {}),
+    },
+}
 
 LOGGING = {
     "version": 1,
