@@ -299,3 +299,11 @@ def test_error_pages_have_no_inline_style(rf: RequestFactory, client, db):
     assert parser.found == []
     not_found = client.get("/no/such/page/")
     assert not_found.status_code == 404 and "Content-Security-Policy" in not_found
+
+
+def test_api_description_is_for_signed_in_users_only(client, web):
+    assert client.get(reverse("api-schema")).status_code in (401, 403)
+    docs = client.get(reverse("api-docs"))
+    assert docs.status_code == 302 and docs["Location"].startswith(reverse("login"))
+    staff, _ = web["admin"]
+    assert staff.get(reverse("api-schema")).status_code == 200
