@@ -244,7 +244,7 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # With DEBUG off every switch defaults to the safe value; each has its own variable for the
 # deployments that need another (docs/operations.md, "Production"). `manage.py check
 # --deploy` is clean with these defaults (tests/test_hardening.py runs it).
-# Level 3 asks for encrypted transport (GB/T 22239-2019 8.1.2.1): plain HTTP is redirected.
+# Level 3 asks for encrypted transport (GB/T 22239-2019 8.1.2.2 通信传输): plain HTTP is redirected.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(not DEBUG))
 # Behind a proxy that terminates TLS Django sees plain HTTP; the proxy then says so in
 # X-Forwarded-Proto. Only turn this on when the proxy sets that header and overwrites any a
