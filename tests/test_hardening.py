@@ -25,10 +25,11 @@ from tests.factories import UserFactory, centre_of
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "wangge.example.gov.cn"
-# Whatever the machine running the tests has set for these must not leak into the subprocesses.
+# Whatever the machine running the tests has set for these must not leak into the subprocesses
+# (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process, which check --deploy refuses).
 HARDENING_VARS = {
-    "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER",
-    "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD", "CSRF_TRUSTED_ORIGINS", "BASEMAP_TILE_URL", "CSP_REPORT_URI",
 }
 
