@@ -74,7 +74,7 @@ class Visitor:
             cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
             self.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
         self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
+        self.page.set_default_timeout(30_000)
         self.page.on("pageerror", lambda error: self.problems.append(f"{self.name}: page error {error}"))
         self.page.on("console", self._console)
 
@@ -89,9 +89,12 @@ class Visitor:
         assert response is not None and response.status == 200, (path, response and response.status)
         header = response.headers.get("content-security-policy", "")
         assert "script-src 'self'" in header and "unsafe-inline" not in header, (path, header)
+        # "load": every script and stylesheet has run; the `ready` selector waits for what a
+        # page fetches after that (the cells, the API schema). Not "networkidle", which a
+        # machine busy with other test runs can miss for seconds.
+        self.page.wait_for_load_state("load")
         if ready:
             self.page.wait_for_selector(ready)
-        self.page.wait_for_load_state("networkidle")
         return self.page
 
     def check(self, path: str, shot: str) -> None:
