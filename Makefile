@@ -1,4 +1,4 @@
-.PHONY: setup run test lint bench services
+.PHONY: setup run test lint bench services audit
 SHELL := /bin/bash
 
 setup:
@@ -16,6 +16,10 @@ test: setup
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+
+# bandit over the apps, pip-audit over requirements.txt (docs/security-findings.md).
+audit: setup
+	@bash scripts/audit.sh
 
 bench: setup services
 	.venv/bin/python bench/locate.py

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import mimetypes
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import services
+from cases.attachments import SERVED_PHOTO_TYPES
 from cases.errors import DomainError, NotFound, NotPermitted
 from cases.forms import (
     DispatchForm,
@@ -545,8 +546,19 @@ def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
     guessed URL must not open them (MLPS personal-information protection)."""
     case = access_case(user=request.user, case_id=pk)
     attachment = get_object_or_404(case.attachments, pk=attachment_id)
-    content_type = mimetypes.guess_type(attachment.file.name or "")[0] or "application/octet-stream"
-    response = FileResponse(attachment.file.open("rb"), content_type=content_type)
+    # The type comes from a fixed table of what prepare_photo writes, never from a guess;
+    # with nosniff (SecurityMiddleware) the browser cannot take it for HTML or script.
+    # Anything else behind a photo URL is a download of unknown type, never rendered.
+    ext = PurePath(attachment.file.name or "").suffix.lower()
+    content_type = SERVED_PHOTO_TYPES.get(ext)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=content_type or "application/octet-stream",
+        as_attachment=content_type is None,
+        # Not the uploader's file name: it may name a person or a place.
+        filename=f"case-{case.number}-{attachment.pk}{ext}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, max_age=3600)
     return response
 

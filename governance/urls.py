@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -13,7 +14,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI's inline start-up script runs under the CSP with a nonce
+    # (templates/drf_spectacular/swagger_ui.html); people sign in first, as for any page.
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     # Before cases.api.urls, whose plain DRF token view this replaces: the token endpoint
     # applies the lockout, the second factor and the password rules (accounts.api).
     path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -30,6 +30,7 @@ def test_database_url_is_read_from_environment():
         ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1/x"}, "postgis://"),
         ({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"DEBUG": "false", "SECRET_KEY": "k" * 50, "FIELD_ENCRYPTION_SALT": ""}, "FIELD_ENCRYPTION_SALT must be set"),
         ({"METRIC_SRID": "web-mercator"}, "METRIC_SRID must be an integer"),
         ({"RISK_LEVEL_THRESHOLDS": "5,2"}, "RISK_LEVEL_THRESHOLDS must be three numbers"),
     ],

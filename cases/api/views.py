@@ -268,6 +268,8 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notific
     """The signed-in person's in-app notifications; `?unread=1` for the badge."""
 
     serializer_class = NotificationSerializer
+    # Never read for requests (get_queryset is per person); the schema takes the id's type from it.
+    queryset = Notification.objects.none()
 
     def get_queryset(self) -> QuerySet[Notification]:
         qs = notifications_for(user=person(self.request.user))

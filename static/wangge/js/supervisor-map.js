@@ -53,9 +53,13 @@
     var control = L.control({ position: "bottomright" });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "legend");
-      div.innerHTML = "<strong>" + escapeHTML(title) + "</strong>" + rows.map(function (row) {
-        return "<div><i style=\"background:" + row[0] + "\"></i>" + escapeHTML(row[1]) + "</div>";
-      }).join("");
+      L.DomUtil.create("strong", "", div).textContent = title;
+      rows.forEach(function (row) {
+        var line = L.DomUtil.create("div", "", div);
+        // Set through the CSSOM: the Content-Security-Policy refuses style="" in markup.
+        L.DomUtil.create("i", "", line).style.background = row[0];
+        line.appendChild(document.createTextNode(row[1]));
+      });
       return div;
     };
     return control;
