@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
     path("cases/report/", views.case_report, name="case-report"),
     path("cases/mine/", views.my_reports, name="my-reports"),
+    path("cases/export/", views.case_export, name="case-export"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/photos/<int:attachment_id>/", views.case_photo, name="case-photo"),
     path("cases/<int:pk>/contact/", views.case_contact, name="case-contact"),

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import services
+from cases import exports, services
 from cases.attachments import SERVED_PHOTO_TYPES
 from cases.errors import DomainError, NotFound, NotPermitted
 from cases.forms import (
@@ -521,6 +521,26 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail_page(request, case, bound=(action, form), error=error.message, status=error.http_status)
     messages.success(request, str(spec.done))
     return redirect("case-detail", pk=case.pk)
+
+
+@login_required
+@require_GET
+def case_export(request: HttpRequest) -> HttpResponse:
+    """GET /cases/export/?format=csv|xlsx[&status=…&reported_from=YYYY-MM-DD&reported_to=…]:
+    the cases the person may see, contact masked, audited (cases.exports). Bad parameters
+    are a 400 naming the parameter."""
+    try:
+        filters = exports.parse_filters(request.GET)
+        fmt = request.GET.get("format", "csv")
+        body, content_type = exports.export_cases(user=request.user, filters=filters, fmt=fmt, request=request)
+    except DomainError as error:
+        return HttpResponse(f"{error.extra.get('field', '')}: {error.message}", status=error.http_status,
+                            content_type="text/plain; charset=utf-8")
+    response = HttpResponse(body, content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{fmt}"'
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

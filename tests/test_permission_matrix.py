@@ -148,6 +148,8 @@ MATRIX: dict[str, Row] = {
     "home": Row("get", expect(302)),  # everyone is sent to their own screen (or the login)
     "case-report": Row("get", PAGE_FOR["grid_worker"]),
     "my-reports": Row("get", expect(200, anonymous=302)),
+    # Everyone exports what they may see (so an out-of-scope person gets an empty file).
+    "case-export": Row("get", expect(200, anonymous=302), data=lambda w: {"format": "csv"}),
     "case-detail": Row("get", case_scoped(200, anonymous=302), case_kw),
     "case-photo": Row(
         "get", case_scoped(200, anonymous=302), lambda w: {"pk": w.case_id, "attachment_id": w.photo_id}

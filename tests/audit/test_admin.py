@@ -24,10 +24,10 @@ def superuser(db):
 
 
 @pytest.fixture
-def admin_client(superuser) -> Client:
+def admin_client(superuser, verify_otp) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(superuser)  # writes a login entry by root_admin
-    return client
+    return verify_otp(client, superuser)  # administrators pass their second factor
 
 
 @pytest.fixture
@@ -78,10 +78,11 @@ def test_no_add_or_delete_even_for_a_superuser(admin_client, export):
     assert AuditEntry.objects.filter(pk=export.pk).exists()
 
 
-def test_staff_need_the_view_permission(db, export):
+def test_staff_need_the_view_permission(db, export, verify_otp):
     staff = UserFactory(username="ops_staff", is_staff=True)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(staff)
+    verify_otp(client, staff)
     url = reverse("admin:audit_auditentry_changelist")
     assert client.get(url).status_code == 403
     staff.user_permissions.add(Permission.objects.get(codename="view_auditentry"))

@@ -28,11 +28,17 @@ def person(db):
 
 
 @pytest.fixture
-def admin_client(db) -> Client:
+def admin_client(db, verify_otp) -> Client:
     admin = UserFactory(username="root_admin", is_staff=True, is_superuser=True)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(admin)
-    return client
+    return verify_otp(client, admin)  # administrators pass their second factor
+
+
+def assignment_changes() -> list[AuditEntry]:
+    """Role changes made to assignment rows; each also moves the person's scope-group
+    membership (cases.scopes), which the trail records as a group change of its own."""
+    return [e for e in entries(Kind.ROLE_CHANGE) if "assignment" in e.detail]
 
 
 def test_sign_in_through_the_login_view_is_recorded_with_actor_and_ip(client, person):
@@ -82,9 +88,10 @@ def test_password_change_page_records_a_change_without_the_hash(client, person):
     assert person.password.split("$")[-1] not in json.dumps(entry.detail)
 
 
-def test_rehash_on_sign_in_is_not_a_password_change(client, person):
+def test_rehash_on_sign_in_is_not_a_password_change(client, person, settings):
     """Django upgrades an old hash on sign-in (same password): the stored hash changes, but
     nobody changed the password."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the production hasher
     weak = PBKDF2PasswordHasher().encode(PASSWORD, "saltsaltsalt", iterations=1000)
     type(person).objects.filter(pk=person.pk).update(password=weak)
     assert client.post(reverse("login"), {"username": "zhang_san", "password": PASSWORD}).status_code == 302
@@ -132,7 +139,9 @@ def test_role_assignment_created_changed_and_deleted(town, person):
     role.save()
     pk = role.pk
     role.delete()
-    added, changed, removed = entries(Kind.ROLE_CHANGE)
+    added, changed, removed = assignment_changes()
+    groups = [e.detail for e in entries(Kind.ROLE_CHANGE) if "assignment" not in e.detail]
+    assert len(groups) == 4  # in the community's scope group, then out of it and into the street's, then out
     assert (added.target_type, added.target_id, added.target_repr) == ("auth.user", str(person.pk), "zhang_san")
     assert added.detail == {
         "change": "added", "assignment": f"cases.roleassignment:{pk}", "user": "zhang_san",
@@ -146,14 +155,15 @@ def test_role_assignment_created_changed_and_deleted(town, person):
 def test_saving_an_unchanged_role_assignment_writes_nothing(town, person):
     role = RoleAssignment.objects.create(user=person, role=RoleAssignment.Role.SUPERVISOR, area=town.district)
     role.save()
-    assert len(entries(Kind.ROLE_CHANGE)) == 1
+    assert len(assignment_changes()) == 1
+    assert len(entries(Kind.ROLE_CHANGE)) == 2  # and one scope-group membership
 
 
 def test_grid_worker_cell_assigned_and_removed(town, person):
     assignment = GridAssignment.objects.create(worker=person, cell=town.cells[0])
     pk = assignment.pk
     assignment.delete()
-    added, removed = entries(Kind.ROLE_CHANGE)
+    added, removed = assignment_changes()
     assert added.detail == {
         "change": "added", "assignment": f"grids.gridassignment:{pk}", "user": "zhang_san",
         "role": "grid_worker", "cell": town.cells[0].code,
@@ -247,7 +257,7 @@ def test_change_made_by_a_signed_in_user_names_them_as_actor(admin_client, town,
         REMOTE_ADDR="10.1.2.3",
     )
     assert response.status_code == 302
-    [role] = entries(Kind.ROLE_CHANGE)
+    [role] = assignment_changes()
     assert (role.actor_username, role.ip_address, role.target_repr) == ("root_admin", "10.1.2.3", "zhang_san")
 
 

@@ -66,16 +66,17 @@ def test_moving_an_assignment_to_another_area_moves_the_grant(town, centre_opera
     assert _api(centre_operator).get(f"/api/cases/{case.pk}/").status_code == 404
 
 
-def test_a_hand_made_group_grant_gives_the_role(town, case):
+def test_a_hand_made_group_grant_gives_the_role(town, case, verify_otp):
     """An admin grants supervise_area on the district to a group of their own making."""
     inspectors = Group.objects.create(name="梁溪区督查组")
     assign_perm("grids.supervise_area", inspectors, town.district)
     person = UserFactory()
     person.groups.add(inspectors)
     assert roles_of(_fresh(person)).supervisor_prefixes == (town.district.code,)
-    assert _api(person).get(f"/api/cases/{case.pk}/").status_code == 200
+    client = verify_otp(_api(person), person)  # a supervisor now: second factor required
+    assert client.get(f"/api/cases/{case.pk}/").status_code == 200
     remove_perm("grids.supervise_area", inspectors, town.district)
-    assert _api(person).get(f"/api/cases/{case.pk}/").status_code == 404
+    assert client.get(f"/api/cases/{case.pk}/").status_code == 404
 
 
 def test_a_direct_user_grant_gives_the_role(town, case):

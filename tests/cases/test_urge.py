@@ -43,19 +43,21 @@ def test_only_supervisors_urge(dispatched, who, request):
         services.case_urge(case_id=dispatched.pk, actor=request.getfixturevalue(who), note="n")
 
 
-def test_a_supervisor_of_another_area_cannot_urge_and_sees_404(town, dispatched):
+def test_a_supervisor_of_another_area_cannot_urge_and_sees_404(town, dispatched, verify_otp):
     elsewhere = UserFactory()
     RoleAssignment.objects.create(user=elsewhere, role=RoleAssignment.Role.SUPERVISOR, area=town.other_community)
     with pytest.raises(NotPermitted):
         services.case_urge(case_id=dispatched.pk, actor=elsewhere, note="n")
     client = Client()
     client.force_login(elsewhere)
+    verify_otp(client, elsewhere)
     assert client.post(f"/api/cases/{dispatched.pk}/urge/", {"note": "n"}, content_type="application/json").status_code == 404
 
 
-def test_urge_through_the_api_and_the_case_page(dispatched, supervisor):
+def test_urge_through_the_api_and_the_case_page(dispatched, supervisor, verify_otp):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(supervisor)
+    verify_otp(client, supervisor)
     page = client.get(f"/cases/{dispatched.pk}/")
     assert b'action="/cases/%d/urge/"' % dispatched.pk in page.content
     assert client.post(f"/cases/{dispatched.pk}/urge/", {"note": ""}).status_code == 400
@@ -64,9 +66,10 @@ def test_urge_through_the_api_and_the_case_page(dispatched, supervisor):
     assert again.status_code == 409
 
 
-def test_urge_on_a_case_not_yet_dispatched_is_409(town, grid_worker, supervisor):
+def test_urge_on_a_case_not_yet_dispatched_is_409(town, grid_worker, supervisor, verify_otp):
     case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
     client = Client()
     client.force_login(supervisor)
+    verify_otp(client, supervisor)
     response = client.post(f"/api/cases/{case.pk}/urge/", {"note": "n"}, content_type="application/json")
     assert response.status_code == 409
