@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import connection
+
 from cases.models import Case, CaseEvent, RoleAssignment
-from grids.models import GridAssignment
+from grids.models import Area, GridAssignment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -56,6 +58,17 @@ def person(user: AnyUser) -> User:
     return user
 
 
+# Both role tables in one statement: (0, cell id) for each of a grid worker's cells, and
+# (1, unit id, role, area code, area level) for each role assignment.
+_ROLES_SQL = f"""
+    SELECT 0, cell_id, NULL, NULL, NULL FROM {GridAssignment._meta.db_table} WHERE worker_id = %s
+    UNION ALL
+    SELECT 1, r.unit_id, r.role, a.code, a.level
+    FROM {RoleAssignment._meta.db_table} r LEFT JOIN {Area._meta.db_table} a ON a.id = r.area_id
+    WHERE r.user_id = %s
+"""  # noqa: S608 - table names from the models, values as parameters
+
+
 def roles_of(user: AnyUser | None) -> Roles:
     if user is None or not user.is_authenticated:
         return Roles()
@@ -63,16 +76,22 @@ def roles_of(user: AnyUser | None) -> Roles:
     if cached is not None:
         return cached
     assert user.pk is not None
-    cells = frozenset(GridAssignment.objects.filter(worker_id=user.pk).values_list("cell_id", flat=True))
+    cells: set[int] = set()
     centre: list[str] = []
     units: set[int] = set()
     supervised: list[str] = []
-    for assignment in RoleAssignment.objects.filter(user_id=user.pk).select_related("area"):
-        if assignment.role == RoleAssignment.Role.DEPARTMENT_STAFF and assignment.unit_id:
-            units.add(assignment.unit_id)
-        elif assignment.area is not None:
-            target = centre if assignment.role == RoleAssignment.Role.CENTRE_OPERATOR else supervised
-            target.append(assignment.area.code_prefix)
+    # One statement for both tables: every request that acts or lists reads the roles.
+    with connection.cursor() as cursor:
+        cursor.execute(_ROLES_SQL, [user.pk, user.pk])
+        rows = cursor.fetchall()
+    for is_role, target_id, role, area_code, area_level in rows:
+        if not is_role:
+            cells.add(target_id)
+        elif role == RoleAssignment.Role.DEPARTMENT_STAFF and target_id:
+            units.add(target_id)
+        elif area_code is not None:
+            prefix = Area(code=area_code, level=area_level).code_prefix
+            (centre if role == RoleAssignment.Role.CENTRE_OPERATOR else supervised).append(prefix)
     names = tuple(
         name
         for name, held in (
@@ -85,7 +104,7 @@ def roles_of(user: AnyUser | None) -> Roles:
     )
     roles = Roles(
         is_admin=bool(getattr(user, "is_superuser", False)),
-        cell_ids=cells,
+        cell_ids=frozenset(cells),
         centre_prefixes=tuple(sorted(centre)),
         unit_ids=frozenset(units),
         supervisor_prefixes=tuple(sorted(supervised)),
