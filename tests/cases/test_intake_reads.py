@@ -3,9 +3,12 @@ each still answers as the queryset it replaced did, in one statement."""
 
 from __future__ import annotations
 
+from django.contrib.gis.geos import Point
+
 from cases.models import RoleAssignment
 from cases.permissions import Roles, roles_of
-from tests.factories import UserFactory
+from geo.selectors import grid_cell_for_point
+from tests.factories import UserFactory, centre_of
 
 
 def fresh(user):
@@ -41,3 +44,20 @@ def test_roles_of_several_assignments_sorted(town, dept_officer):
     assert roles.unit_ids == {town.unit.pk, town.other_unit.pk}
     assert roles.centre_prefixes == (town.street.code, town.community.code)
     assert roles.names == ("centre_operator", "department_staff")
+
+
+def test_grid_cell_for_point_brings_its_community_without_polygons(town, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        cell = grid_cell_for_point(centre_of(1, 1))
+        assert cell is not None
+        assert (cell.pk, cell.code, cell.community.pk, cell.community.level) == (
+            town.cells[3].pk, town.cells[3].code, town.community.pk, town.community.level)
+    assert cell.get_deferred_fields() == {"geom"} and cell.community.get_deferred_fields() == {"geom"}
+    assert cell.geom == town.cells[3].geom  # still there when asked for
+
+
+def test_grid_cell_for_point_in_another_srid(town):
+    web_mercator = centre_of(1, 0).transform(3857, clone=True)
+    cell = grid_cell_for_point(web_mercator)
+    assert cell is not None and cell.code == town.cells[1].code
+    assert grid_cell_for_point(Point(121.6, 31.2, srid=4326)) is None
