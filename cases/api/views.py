@@ -39,7 +39,7 @@ from cases.api.serializers import (
     VerifyInputSerializer,
 )
 from cases.errors import InvalidInput
-from cases.models import Case, Category, Notification
+from cases.models import Attachment, Case, Category, Notification
 from cases.permissions import acting_role, person
 from cases.selectors import (
     OPEN_STATUSES,
@@ -109,15 +109,16 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         data = CaseReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        key = v["client_key"] or None
-        replay = bool(key) and Case.objects.filter(client_key=key).exists()
-        case = services.case_report(
+        case, created = services.case_report_or_replay(
             actor=person(request.user), category=v["category"], location=v["location"], description=v["description"],
-            address=v["address"], client_key=key, photos=v["photos"], source=Case.Source.API,
+            address=v["address"], client_key=v["client_key"] or None, photos=v["photos"], source=Case.Source.API,
         )
+        if created and not v["photos"]:
+            # A case filed just now without photos has no attachments: say so rather than ask.
+            case._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
         # The reporter always sees their own case: answer from the row the service returned
         # instead of reading it again through the visibility joins (bench/intake.py).
-        return self._detail(request, case, status.HTTP_200_OK if replay else status.HTTP_201_CREATED, reread=False)
+        return self._detail(request, case, status.HTTP_201_CREATED if created else status.HTTP_200_OK, reread=False)
 
     @extend_schema(responses=CaseEventSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.contrib.gis.geos import Point
 
-from cases.models import RoleAssignment
+from cases.models import Category, RoleAssignment
 from cases.permissions import Roles, roles_of
+from cases.selectors import active_leaf_category, case_id_for_client_key
 from geo.selectors import grid_cell_for_point
-from tests.factories import UserFactory, centre_of
+from tests.factories import CategoryFactory, UserFactory, centre_of
 
 
 def fresh(user):
@@ -61,3 +62,24 @@ def test_grid_cell_for_point_in_another_srid(town):
     cell = grid_cell_for_point(web_mercator)
     assert cell is not None and cell.code == town.cells[1].code
     assert grid_cell_for_point(Point(121.6, 31.2, srid=4326)) is None
+
+
+def test_active_leaf_category_is_what_leaf_categories_offers(town, django_assert_num_queries):
+    CategoryFactory(code="0303", name="停用", parent=town.category.parent, active=False)
+    with django_assert_num_queries(1):
+        found = active_leaf_category(code="0301")
+    assert found == town.category
+    assert {f.attname: getattr(found, f.attname) for f in Category._meta.concrete_fields} == {
+        f.attname: getattr(town.category, f.attname) for f in Category._meta.concrete_fields}
+    assert active_leaf_category(code="03") is None  # a parent
+    assert active_leaf_category(code="0303") is None  # inactive
+    assert active_leaf_category(code="nope") is None
+
+
+def test_case_id_for_client_key(town, grid_worker):
+    from cases import services
+
+    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                description="x", client_key="k-1")
+    assert case_id_for_client_key(client_key="k-1") == case.pk
+    assert case_id_for_client_key(client_key="k-2") is None
