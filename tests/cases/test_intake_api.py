@@ -120,14 +120,3 @@ def test_one_report_is_a_bounded_number_of_statements(town, grid_worker, django_
         response = report(client, col=1, client_key="phone-5")
     assert response.status_code == 201
 
-
-def test_case_serializers_build_fields_once_and_hand_out_copies():
-    from cases.api.serializers import CaseDetailSerializer, CaseSerializer, FieldsBuiltOnce
-
-    first, second = CaseDetailSerializer(), CaseDetailSerializer()
-    assert list(first.fields) == DETAIL_FIELDS
-    assert list(CaseSerializer().fields) == DETAIL_FIELDS[:DETAIL_FIELDS.index("allowed_actions")]
-    assert not any(first.fields[name] is second.fields[name] for name in DETAIL_FIELDS)
-    # The same fields DRF builds from the model for each new serializer.
-    built = super(FieldsBuiltOnce, CaseDetailSerializer()).get_fields()  # type: ignore[misc]
-    assert {n: repr(f) for n, f in built.items()} == {n: repr(f) for n, f in first.fields.items()}
