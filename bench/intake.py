@@ -1,12 +1,16 @@
 """Benchmark: filing reports through the API (POST /api/cases/) under concurrent load.
 
-API: --clients threads POST JSON reports to gunicorn (--workers sync workers, DEBUG off, as
-the Procfile runs it) for --seconds, each signed in as one of the demo grid workers: a random
-leaf category, a random point inside a random comprehensive cell, a unique client_key. Every
-answer must be 201 and name the cell the point was drawn in. --auth basic (the default) sends
-HTTP Basic credentials with every request, as a script or a phone app without a token would;
---auth session signs in once through the login form and sends the session cookie and CSRF
-token; --auth basic,session runs both against the same baseline.
+API: --clients threads POST JSON reports for --seconds to gunicorn started with the Procfile's
+options (worker class, workers, threads; --worker-class, --workers and --threads override them),
+DEBUG off. Each client is one of the demo grid workers and sends a random leaf category, a random
+point inside a random comprehensive cell and a unique client_key; every answer must be 201 and
+name the cell the point was drawn in. --auth token (the default) gets a DRF token once through
+POST /api/auth/token/ and sends it with every report, as phones and integrations do; --auth
+session signs in once through the login form and sends the session cookie and CSRF token;
+--auth basic sends HTTP Basic credentials, so the password is hashed for every report. Several
+(--auth token,session,basic) run one after another against the same baseline. A client keeps
+its connection open where the server allows: gthread workers keep it alive, sync workers close
+it after every response.
 
 Baseline, measured in the same run: as many threads doing the same writes straight into
 PostgreSQL with psycopg 3, one transaction per report: the cell by one ST_Covers query, the
@@ -14,7 +18,7 @@ case (its number from nextval), its `report` event. That is the ceiling for this
 database; the ratio is API ÷ raw reports/s. The intake issue's aim: API ≥ 25 % of raw and an
 API p95 latency under 50 ms.
 
-    .venv/bin/python bench/intake.py [--clients 8] [--seconds 20] [--workers 4] [--auth basic]
+    .venv/bin/python bench/intake.py [--clients 8] [--seconds 20] [--auth token] [--workers N] [--threads N]
 
 Everything runs in a scratch database <name>_bench_intake, migrated and loaded with
 `manage.py load_demo_city --cases 0`, and dropped at the end whatever happens: the dev
@@ -37,6 +41,7 @@ import os
 import platform
 import random
 import secrets
+import shlex
 import signal
 import socket
 import statistics
@@ -81,6 +86,7 @@ MAX_REPORTS_PER_CLIENT = 1_000_000  # a hard bound on every client loop besides 
 # run it against the dev database with this scratch database's event ids; kombu's in-memory
 # transport keeps the messages inside each gunicorn worker (publishing still costs its share).
 ISOLATED_BROKER = "memory://"
+AUTH_MODES = ("token", "session", "basic")
 AIM_RATIO = 0.25
 AIM_P95 = 0.050
 TICK = os.sysconf("SC_CLK_TCK")
@@ -144,16 +150,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients, for the API and the baseline")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each measured phase")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
-    parser.add_argument("--auth", default="basic", help="basic, session, or both: basic,session")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: as the Procfile says)")
+    parser.add_argument("--threads", type=int, help="threads per gthread worker (default: as the Procfile says)")
+    parser.add_argument("--worker-class", help="gunicorn worker class, sync or gthread (default: the Procfile's)")
+    parser.add_argument("--auth", default="token", help="token, session or basic, or several: token,basic")
     parser.add_argument("--warmup", type=int, default=2, help="untimed reports per client before each API phase")
     parser.add_argument("--seed", type=int, default=20240601)
     args = parser.parse_args()
     modes = [m.strip() for m in args.auth.split(",") if m.strip()]
-    if not modes or not set(modes) <= {"basic", "session"}:
-        parser.error("--auth is basic, session or basic,session")
-    if not 1 <= args.clients <= 64 or not 1 <= args.workers <= 32 or not 1 <= args.seconds <= 600:
-        parser.error("1 ≤ --clients ≤ 64, 1 ≤ --workers ≤ 32, 1 ≤ --seconds ≤ 600")
+    if not modes or not set(modes) <= set(AUTH_MODES):
+        parser.error(f"--auth is one or more of {', '.join(AUTH_MODES)}, separated by commas")
+    if not 1 <= args.clients <= 64 or not 1 <= args.seconds <= 600:
+        parser.error("1 ≤ --clients ≤ 64, 1 ≤ --seconds ≤ 600")
+    if not 1 <= (args.workers or 1) <= 32 or not 1 <= (args.threads or 1) <= 64:
+        parser.error("1 ≤ --workers ≤ 32, 1 ≤ --threads ≤ 64")
+    web = gunicorn_options(args)
 
     db = settings.DATABASES["default"]
     server = Server(
@@ -171,9 +182,9 @@ def main() -> None:
             f"{args.clients} clients × {args.seconds:g} s per phase"
         )
         results: list[Phase] = []
-        with gunicorn_server(server.url(name), workers=args.workers, log=Path(tmp) / "gunicorn.log") as (port, pid):
+        with gunicorn_server(server.url(name), web, log=Path(tmp) / "gunicorn.log") as (port, pid):
             for mode in modes:
-                label = f"API ({mode} auth, {args.workers} gunicorn workers)"
+                label = f"API ({mode} auth, gunicorn {web.describe()})"
                 make_api: Callable[[int], Client] = functools.partial(api_client, port, city, mode, args)
                 results.append(run_phase(label, make_api, args, conninfo=server.conninfo(name), gunicorn_pid=pid))
                 print(results[-1].describe())
@@ -237,7 +248,13 @@ def load_city(url: str) -> None:
     """Migrates and loads the demo city without cases, through manage.py as a deploy would."""
     env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": ISOLATED_BROKER}
     started = time.perf_counter()
-    for command in (["migrate", "--verbosity", "0"], ["load_demo_city", "--cases", "0"]):
+    # The demo accounts must choose a new password at their first sign-in (accounts); the
+    # bench's phones sign in with the printed one, so that demand is waived here, as
+    # scripts/readme_screenshots.py does, in the scratch database only.
+    waive = ("from django.contrib.auth import get_user_model\nfrom accounts.services import waive_password_change\n"
+             "from grids.demo import DEMO_USERNAMES\n"
+             "for u in get_user_model().objects.filter(username__in=DEMO_USERNAMES):\n    waive_password_change(u)")
+    for command in (["migrate", "--verbosity", "0"], ["load_demo_city", "--cases", "0"], ["shell", "-c", waive]):
         done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=300, check=False)
         if done.returncode:
@@ -273,17 +290,68 @@ def read_city(conninfo: str, *, seed: int) -> City:
 # --- gunicorn -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Gunicorn:
+    app: str
+    options: list[str]  # the Procfile's, those given on the command line replacing its own
+
+    def setting(self, *names: str) -> str | None:
+        value = None
+        for i, word in enumerate(self.options):
+            for name in names:
+                if word == name and i + 1 < len(self.options):
+                    value = self.options[i + 1]
+                elif word.startswith(name + "="):
+                    value = word.split("=", 1)[1]
+        return value
+
+    def describe(self) -> str:
+        kind = self.setting("--worker-class", "-k") or "sync"
+        workers = self.setting("--workers", "-w") or "1"
+        if kind == "gthread":
+            return f"gthread, {workers} workers × {self.setting('--threads') or '1'} threads"
+        return f"{kind}, {workers} workers"
+
+
+def gunicorn_options(args: argparse.Namespace) -> Gunicorn:
+    """The Procfile's web command, without where it listens and logs, so the bench serves as
+    production does; --workers, --threads and --worker-class override it."""
+    line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:"))
+    words = shlex.split(line.split(":", 1)[1])
+    if not words or Path(words[0]).name != "gunicorn" or len(words) < 2:
+        raise SystemExit(f"the Procfile's web process is not gunicorn: {line}")
+    overrides = {"--worker-class": args.worker_class, "--workers": args.workers, "--threads": args.threads}
+    aliases = {"-k": "--worker-class", "-w": "--workers"}
+    dropped = {"--bind", "-b", "--access-logfile"} | {k for k, v in overrides.items() if v is not None}
+    options: list[str] = []
+    rest = iter(words[2:])
+    for word in rest:
+        name = word.split("=", 1)[0]
+        if aliases.get(name, name) in dropped:
+            if "=" not in word:
+                next(rest, None)  # its value
+        else:
+            options.append(word)
+    for flag, value in overrides.items():
+        if value is not None:
+            options += [flag, str(value)]
+    return Gunicorn(app=words[1], options=options)
+
+
 @contextlib.contextmanager
-def gunicorn_server(url: str, *, workers: int, log: Path) -> Iterator[tuple[int, int]]:
-    """gunicorn as the Procfile starts it (sync workers; no access log), on a free loopback
-    port, answering before this yields; stopped afterwards whatever happens."""
+def gunicorn_server(url: str, web: Gunicorn, *, log: Path) -> Iterator[tuple[int, int]]:
+    """gunicorn as the Procfile starts it (no access log), on a free loopback port, answering
+    before this yields; stopped afterwards whatever happens."""
     port = free_port()
     env = {
         **os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": ISOLATED_BROKER,
+        "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
+        # Production mode, but plain HTTP on loopback: no redirect to https, and cookies the
+        # client may send back over http (TLS is the proxy's in a deployment).
+        "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
     }
-    command = [str(Path(sys.executable).parent / "gunicorn"), "governance.wsgi", "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}"]
+    command = [str(Path(sys.executable).parent / "gunicorn"), web.app, *web.options, "--bind", f"127.0.0.1:{port}"]
     with log.open("wb") as out:
         # Its own session: a Ctrl-C here reaches only this script, whose `finally` stops it.
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -344,8 +412,10 @@ class ApiClient:
         self.port = port
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth == "basic":
-            token = base64.b64encode(f"{worker.username}:{PASSWORD}".encode()).decode()
-            self.headers["Authorization"] = f"Basic {token}"
+            credentials = base64.b64encode(f"{worker.username}:{PASSWORD}".encode()).decode()
+            self.headers["Authorization"] = f"Basic {credentials}"
+        elif auth == "token":
+            self.headers["Authorization"] = f"Token {api_token(port, worker.username)}"
         else:
             self.headers.update(session_headers(port, worker.username))
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
@@ -353,6 +423,10 @@ class ApiClient:
             error = self.report()
             if error:
                 raise RuntimeError(f"warm-up report as {worker.username} failed: {error}")
+        # Waiting for the other clients may outlast the server's keep-alive (gthread workers
+        # close an idle connection after 2 s), and a request sent on a connection the server
+        # has just closed fails: start the phase on a new one, as a phone waking up would.
+        self.conn.close()
 
     def report(self) -> str | None:
         lon, lat, code = self.rng.choice(self.city.points)
@@ -375,6 +449,21 @@ class ApiClient:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def api_token(port: int, username: str) -> str:
+    """What a phone does once: POST the password to /api/auth/token/ and keep the token."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        body = json.dumps({"username": username, "password": PASSWORD})
+        conn.request("POST", "/api/auth/token/", body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        payload = response.read()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"no token for {username}: HTTP {response.status} {payload[:200]!r}")
+    return str(json.loads(payload)["token"])
 
 
 def session_headers(port: int, username: str) -> dict[str, str]:

@@ -49,6 +49,7 @@ from cases.models import (
 )
 from cases.permissions import acting_role, areas_containing, reporter_role, roles_of, user_ids_holding
 from cases.personal_data import normalize_id_number, normalize_phone
+from cases.selectors import case_id_for_client_key
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
 from geo.selectors import grid_cell_for_point
 from grids.models import Area
@@ -229,8 +230,9 @@ def _next_number(cell_code: str, at: dt.datetime) -> str:
 def _centre_for(community: Area, level: str) -> Area:
     """The community itself, or its ancestor at the category's handling level."""
     area = community
-    while area.level != level and area.parent is not None:
-        area = area.parent
+    while area.level != level and area.parent_id is not None:
+        # Only the code is shown and compared later: leave the boundaries in the database.
+        area = Area.objects.defer("geom").get(pk=area.parent_id)
     return area
 
 
@@ -260,14 +262,43 @@ def case_report(
     retrying on a bad network), never a second one. Raises OutsideCity (400) for a point in
     no grid cell, saying so when the coordinates look swapped. The reporter's contact
     details are optional, checked, and stored encrypted (cases.personal_data)."""
+    case, _created = case_report_or_replay(
+        actor=actor, category=category, location=location, description=description, source=source,
+        client_key=client_key, address=address, photos=photos, reporter_name=reporter_name,
+        reporter_phone=reporter_phone, reporter_id_number=reporter_id_number, at=at,
+    )
+    return case
+
+
+def case_report_or_replay(
+    *,
+    actor: AnyUser | None,
+    category: Category,
+    location: Point,
+    description: str,
+    source: str | None = None,
+    client_key: str | None = None,
+    address: str = "",
+    photos: Sequence[File] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_id_number: str = "",
+    at: dt.datetime | None = None,
+) -> tuple[Case, bool]:
+    """case_report, also saying whether this call filed the case (True) or found the one
+    filed before with the same client_key (False: the API answers 200 instead of 201).
+
+    Locks nothing: the case is new, and a concurrent report with the same client_key loses
+    on the unique index and returns the winner's case. The insert of the case and its event
+    is one transaction; the notification is queued after its commit."""
     at = _now(at)
     description = _require_text(description, "description")
     reporter_phone = normalize_phone(reporter_phone)
     reporter_id_number = normalize_id_number(reporter_id_number)
     if client_key:
-        existing = Case.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            return _same_reporter(existing, actor)
+        existing_id = case_id_for_client_key(client_key=client_key)
+        if existing_id is not None:
+            return _same_reporter(Case.objects.get(pk=existing_id), actor), False
     if category.parent_id is None or not category.active:
         raise InvalidInput(_("Choose a specific, active category."), field="category")
     for photo in photos:
@@ -285,6 +316,9 @@ def case_report(
             _("The point (%(x).6f, %(y).6f) is not inside any grid cell of the city.") % {"x": location.x, "y": location.y},
             field="location",
         )
+    # Read before the transaction opens, so it holds no snapshot while Python works.
+    role = reporter_role(actor)
+    centre = _centre_for(cell.community, category.handling_level)
     try:
         # A savepoint, so a concurrent duplicate client_key rolls back only this insert.
         with transaction.atomic():
@@ -292,13 +326,13 @@ def case_report(
                 number=_next_number(cell.code, at),
                 category=category,
                 status=S.REPORTED,
-                source=source or (Case.Source.GRID_WORKER if reporter_role(actor) == "grid_worker" else Case.Source.CITIZEN),
+                source=source or (Case.Source.GRID_WORKER if role == "grid_worker" else Case.Source.CITIZEN),
                 description=description,
                 location=location,
                 address=address,
                 grid_cell=cell,
                 cell_code=cell.code,
-                centre=_centre_for(cell.community, category.handling_level),
+                centre=centre,
                 reporter=actor,
                 reporter_name=reporter_name.strip()[:50] or None,
                 reporter_phone=reporter_phone or None,
@@ -308,14 +342,14 @@ def case_report(
                 handle_days=category.handle_days,
                 reported_at=at,
             )
-            _record(case, action=A.REPORT, actor=actor, role=reporter_role(actor), from_status="", at=at, photos=photos)
+            _record(case, action=A.REPORT, actor=actor, role=role, from_status="", at=at, photos=photos)
     except IntegrityError:
         if client_key:
             existing = Case.objects.filter(client_key=client_key).first()
             if existing is not None:
-                return _same_reporter(existing, actor)
+                return _same_reporter(existing, actor), False
         raise
-    return case
+    return case, True
 
 
 @transaction.atomic

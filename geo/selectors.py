@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from threading import Lock
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import shapely
@@ -40,20 +40,37 @@ _CHUNK = 250_000
 _FEW_POINTS_PER_CELL = 1
 
 
+# One indexed statement; the cell and its community come back without their polygons, which
+# only the database needs here (real survey boundaries are heavy). Every report runs it, so it
+# is plain SQL rather than a queryset compiled afresh each time.
+# Columns in the models' field order, which Model.from_db expects.
+_CELL_FIELDS = tuple(f.attname for f in GridCell._meta.concrete_fields if f.name != "geom")
+_COMMUNITY_FIELDS = tuple(f.attname for f in Area._meta.concrete_fields if f.name != "geom")
+_CELL_FOR_POINT_SQL = (
+    f"SELECT {', '.join('c.' + f for f in _CELL_FIELDS)}, {', '.join('a.' + f for f in _COMMUNITY_FIELDS)}"  # noqa: S608
+    f" FROM {GridCell._meta.db_table} c JOIN {Area._meta.db_table} a ON a.id = c.community_id"
+    " WHERE c.kind = %s AND ST_Covers(c.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))"
+    " ORDER BY c.code LIMIT 1"
+)
+
+
 def grid_cell_for_point(point: Point) -> GridCell | None:
-    """The one comprehensive cell covering `point` (WGS84), or None outside every cell.
+    """The one comprehensive cell covering `point` (WGS84), or None outside every cell, with
+    its community; neither has its polygon loaded (it is read if asked for).
 
     A point on an edge shared by two cells is covered by both; the lowest code wins, so the
     answer never depends on row order.
     """
-    return (
-        GridCell.objects.filter(kind=GridCell.Kind.COMPREHENSIVE, geom__covers=point)
-        .select_related("community")
-        # The polygons are only needed by the database here; real survey boundaries are heavy.
-        .defer("geom", "community__geom")
-        .order_by("code")
-        .first()
-    )
+    wgs84 = point if point.srid in (None, 4326) else cast(Point, point.transform(4326, clone=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_CELL_FOR_POINT_SQL, [GridCell.Kind.COMPREHENSIVE.value, wgs84.x, wgs84.y])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_CELL_FIELDS)
+    cell = GridCell.from_db(connection.alias, _CELL_FIELDS, row[:split])
+    cell.community = Area.from_db(connection.alias, _COMMUNITY_FIELDS, row[split:])
+    return cell
 
 
 def cell_fingerprint() -> tuple[int, int, int]:

@@ -106,6 +106,8 @@ MATRIX: dict[str, Row] = {
     "api-case-list": Row("get", expect(200, anonymous=403)),
     "api-case-detail": Row("get", api_action(200), case_kw),
     "api-case-timeline": Row("get", api_action(200), case_kw),
+    # The reporter's contact unmasked (audited): those who call back; supervisors 403.
+    "api-case-contact": Row("get", api_action({SUP_IN: 403, "*": 200}), case_kw),
     "api-case-accept": api_post(STATE_409),
     "api-case-reject": api_post(STATE_409, lambda w: {"reason": "r"}),
     "api-case-escalate": api_post(STATE_409),

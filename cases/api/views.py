@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,6 +26,7 @@ from cases.api.serializers import (
     CaseReportInputSerializer,
     CaseSerializer,
     CategorySerializer,
+    ContactSerializer,
     DispatchInputSerializer,
     EvaluateInputSerializer,
     ExtensionInputSerializer,
@@ -39,8 +41,9 @@ from cases.api.serializers import (
     VerifyInputSerializer,
 )
 from cases.errors import InvalidInput
-from cases.models import Case, Category, Notification
+from cases.models import Attachment, Case, Category, Notification
 from cases.permissions import acting_role, person
+from cases.personal_data import reveal_contact
 from cases.selectors import (
     OPEN_STATUSES,
     access_case,
@@ -109,15 +112,30 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         data = CaseReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        key = v["client_key"] or None
-        replay = bool(key) and Case.objects.filter(client_key=key).exists()
-        case = services.case_report(
+        case, created = services.case_report_or_replay(
             actor=person(request.user), category=v["category"], location=v["location"], description=v["description"],
-            address=v["address"], client_key=key, photos=v["photos"], source=Case.Source.API,
+            address=v["address"], client_key=v["client_key"] or None, photos=v["photos"], source=Case.Source.API,
+            reporter_name=v["reporter_name"], reporter_phone=v["reporter_phone"],
+            reporter_id_number=v["reporter_id_number"],
         )
+        if created and not v["photos"]:
+            # A case filed just now without photos has no attachments: say so rather than ask.
+            case._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
         # The reporter always sees their own case: answer from the row the service returned
         # instead of reading it again through the visibility joins (bench/intake.py).
-        return self._detail(request, case, status.HTTP_200_OK if replay else status.HTTP_201_CREATED, reread=False)
+        return self._detail(request, case, status.HTTP_201_CREATED if created else status.HTTP_200_OK, reread=False)
+
+    @extend_schema(responses=ContactSerializer)
+    @action(detail=True, methods=["get"])
+    def contact(self, request: Request, pk: str | None = None) -> Response:
+        """The reporter's contact in full, for those who call back (the handling centre, the
+        unit holding the case, the reporter, admins; 403 for others who see the case). Each
+        answer is an unmasked_view entry on the audit trail; never cached."""
+        case = access_case(user=request.user, case_id=_id(pk))
+        contact = reveal_contact(user=request.user, case=case, request=request)
+        response = Response({"name": contact.name, "phone": contact.phone, "id_number": contact.id_number})
+        add_never_cache_headers(response)
+        return response
 
     @extend_schema(responses=CaseEventSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -153,3 +153,42 @@ def test_the_report_form_takes_the_contact_and_refuses_a_bad_id_in_place(town, g
 
     case = Case.objects.get(description="堆物")
     assert (case.reporter_name, case.reporter_phone, case.reporter_id_number) == ("张伟", PHONE, ID_NUMBER)
+
+
+def test_the_api_takes_the_contact_shows_it_masked_and_reveals_it_audited(town, grid_worker, centre_operator,
+                                                                         supervisor, verify_otp):
+    from audit.models import AuditEntry
+
+    point = centre_of(0, 0)
+    filed = _client(grid_worker).post("/api/cases/", {
+        "category": town.category.code, "description": "x", "lon": point.x, "lat": point.y,
+        "reporter_name": "张伟", "reporter_phone": "138-1234-5678", "reporter_id_number": ID_NUMBER,
+    }, content_type="application/json")
+    assert filed.status_code == 201
+    case_id = filed.json()["id"]
+    assert filed.json()["reporter_contact"] == {"name": "张*", "phone": "138****5678", "id_number": "3202**********1238"}
+    listed = _client(centre_operator).get("/api/cases/").content.decode()
+    detail = _client(centre_operator).get(f"/api/cases/{case_id}/").content.decode()
+    for body in (filed.content.decode(), listed, detail):
+        assert PHONE not in body and ID_NUMBER not in body and "张伟" not in body
+    revealed = _client(centre_operator).get(f"/api/cases/{case_id}/contact/")
+    assert revealed.status_code == 200
+    assert revealed.json() == {"name": "张伟", "phone": PHONE, "id_number": ID_NUMBER}
+    assert "no-store" in revealed["Cache-Control"]
+    assert AuditEntry.objects.filter(kind="unmasked_view", actor_id=centre_operator.pk).count() == 1
+    refused = _client(supervisor, verify_otp).get(f"/api/cases/{case_id}/contact/")
+    assert refused.status_code == 403 and PHONE not in refused.content.decode()
+    assert AuditEntry.objects.filter(kind="unmasked_view").count() == 1
+
+
+def test_the_api_refuses_a_bad_phone_with_a_400_naming_the_field(town, grid_worker):
+    point = centre_of(0, 0)
+    response = _client(grid_worker).post("/api/cases/", {
+        "category": town.category.code, "description": "x", "lon": point.x, "lat": point.y,
+        "reporter_phone": "12345",
+    }, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "reporter_phone"
+    from cases.models import Case
+
+    assert not Case.objects.exists()

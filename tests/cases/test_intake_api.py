@@ -1,0 +1,122 @@
+"""POST /api/cases/ (the intake path) after trimming it for speed: the answer is still the
+case's detail, the replay is still the first case, and one report stays within a bounded
+number of SQL statements (bench/intake.py measures the rest)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cases.models import Case, CaseEvent
+from tests.cases.photos import jpeg
+from tests.factories import centre_of
+
+DETAIL_FIELDS = [
+    "id", "number", "status", "source", "category", "category_name", "description", "address", "lon", "lat",
+    "grid_cell", "centre", "unit", "unit_name", "self_resolved", "reported_at", "sign_deadline", "handle_deadline",
+    "closed_at", "reject_kind", "duplicate_of", "rework_count", "satisfaction", "allowed_actions", "attachments",
+    "pending_extension", "possible_duplicates", "co_handlers",
+]
+
+
+def token_client(user) -> APIClient:
+    """As a phone: a DRF token, JSON in and out."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def report(client: APIClient, *, col: int = 0, row: int = 0, dy: float = 0.0, **extra):
+    point = centre_of(col, row)
+    data = {"category": "0301", "description": "人行道被摊位占用", "lon": point.x, "lat": point.y + dy} | extra
+    return client.post("/api/cases/", data, format="json")
+
+
+def test_201_is_the_same_detail_a_get_returns(town, grid_worker):
+    client = token_client(grid_worker)
+    created = report(client, client_key="phone-1", address="县前街 1 号")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert list(body) == DETAIL_FIELDS
+    assert body == client.get(f"/api/cases/{body['id']}/").json()
+    assert body["status"] == "reported" and body["source"] == "api"
+    assert body["grid_cell"] == town.cells[0].code and body["centre"] == town.community.code
+    assert body["allowed_actions"] == ["resolve_on_spot"]  # the reporting grid worker, in their own cell
+    assert body["attachments"] == [] and body["possible_duplicates"] == [] and body["co_handlers"] == []
+
+
+def test_one_report_writes_the_case_and_its_report_event(town, grid_worker):
+    body = report(token_client(grid_worker), client_key="phone-2").json()
+    case = Case.objects.get(pk=body["id"])
+    assert (case.reporter, case.client_key, case.cell_code, case.centre) == (
+        grid_worker, "phone-2", town.cells[0].code, town.community)
+    assert (case.sign_for_hours, case.handle_days) == (town.category.sign_for_hours, town.category.handle_days)
+    event = case.events.get()
+    assert (event.action, event.role, event.actor, event.from_status, event.to_status) == (
+        CaseEvent.Action.REPORT, "grid_worker", grid_worker, "", Case.Status.REPORTED)
+
+
+def test_replay_is_200_with_the_first_case(town, grid_worker):
+    client = token_client(grid_worker)
+    first = report(client, client_key="phone-3")
+    again = report(client, col=1, client_key="phone-3")  # a retry; even another point files nothing new
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Case.objects.count() == 1 and CaseEvent.objects.count() == 1
+
+
+def test_another_reporters_key_is_409(town, grid_worker, outsider):
+    assert report(token_client(grid_worker), client_key="phone-4").status_code == 201
+    response = report(token_client(outsider), col=2, client_key="phone-4")
+    assert response.status_code == 409
+    assert "client key" in response.json()["detail"]
+
+
+def test_photos_are_in_the_201(town, grid_worker):
+    client = token_client(grid_worker)
+    created = client.post("/api/cases/", {
+        "category": "0301", "description": "x", "lon": centre_of(0, 0).x, "lat": centre_of(0, 0).y,
+        "photos": [jpeg()],
+    }, format="multipart")
+    assert created.status_code == 201
+    assert len(created.json()["attachments"]) == 1
+    assert created.json() == client.get(f"/api/cases/{created.json()['id']}/").json()
+
+
+def test_a_centre_filing_a_report_sees_its_possible_duplicates(town, grid_worker, centre_operator):
+    first = report(token_client(grid_worker)).json()
+    # ~33 m north of the first: the centre decides on it and is shown the first.
+    second = report(token_client(centre_operator), dy=0.0003)
+    assert second.status_code == 201
+    body = second.json()
+    assert [d["id"] for d in body["possible_duplicates"]] == [first["id"]]
+    assert {"accept", "reject"} <= set(body["allowed_actions"])
+    assert body == token_client(centre_operator).get(f"/api/cases/{body['id']}/").json()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "needle"),
+    [
+        ({"lon": 121.6, "lat": 31.2}, "location", "not inside any grid cell"),
+        ({"lon": 31.585, "lat": 120.305}, "lat", "swapped"),
+        ({"category": "nope"}, "category", "nope"),
+        ({"category": "03\x0001"}, "category", "does not exist"),  # NUL: was a 500 from PostgreSQL
+        ({"category": 301}, "category", "code=301 does not exist"),
+        ({"description": "  "}, "description", ""),
+    ],
+)
+def test_bad_reports_are_400_and_write_nothing(town, grid_worker, extra, field, needle):
+    response = report(token_client(grid_worker), **extra)
+    assert response.status_code == 400
+    assert field in response.content.decode() and needle in response.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_one_report_is_a_bounded_number_of_statements(town, grid_worker, django_assert_max_num_queries):
+    client = token_client(grid_worker)
+    report(client, client_key="warm")  # content types, the token's table: first-use reads
+    # token + user, category, client key, cell, roles, BEGIN, number, case, event, COMMIT
+    with django_assert_max_num_queries(10):
+        response = report(client, col=1, client_key="phone-5")
+    assert response.status_code == 201
+
