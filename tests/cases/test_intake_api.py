@@ -16,7 +16,7 @@ DETAIL_FIELDS = [
     "id", "number", "status", "source", "category", "category_name", "description", "address", "lon", "lat",
     "grid_cell", "centre", "unit", "unit_name", "self_resolved", "reported_at", "sign_deadline", "handle_deadline",
     "closed_at", "reject_kind", "duplicate_of", "rework_count", "satisfaction", "allowed_actions", "attachments",
-    "pending_extension", "possible_duplicates", "co_handlers",
+    "pending_extension", "possible_duplicates", "co_handlers", "reporter_contact",
 ]
 
 
@@ -43,6 +43,7 @@ def test_201_is_the_same_detail_a_get_returns(town, grid_worker):
     assert body["grid_cell"] == town.cells[0].code and body["centre"] == town.community.code
     assert body["allowed_actions"] == ["resolve_on_spot"]  # the reporting grid worker, in their own cell
     assert body["attachments"] == [] and body["possible_duplicates"] == [] and body["co_handlers"] == []
+    assert body["reporter_contact"] is None  # none given; masked when given (tests/cases/test_personal_data.py)
 
 
 def test_one_report_writes_the_case_and_its_report_event(town, grid_worker):
