@@ -323,6 +323,8 @@ def gunicorn_options(args: argparse.Namespace) -> Gunicorn:
     overrides = {"--worker-class": args.worker_class, "--workers": args.workers, "--threads": args.threads}
     aliases = {"-k": "--worker-class", "-w": "--workers"}
     dropped = {"--bind", "-b", "--access-logfile"} | {k for k, v in overrides.items() if v is not None}
+    if args.worker_class not in (None, "gthread"):
+        dropped.add("--threads")  # with threads > 1, gunicorn would run gthread workers anyway
     options: list[str] = []
     rest = iter(words[2:])
     for word in rest:
