@@ -32,7 +32,9 @@ from pathlib import Path
 
 # As gunicorn runs the app in bench/intake.py; set before Django starts (in `intake`).
 os.environ.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="testserver",
-                  LOG_LEVEL="WARNING", CELERY_BROKER_URL="memory://")
+                  LOG_LEVEL="WARNING", CELERY_BROKER_URL="memory://", FIELD_ENCRYPTION_SALT=secrets.token_urlsafe(16),
+                  # The test client speaks plain HTTP, as gunicorn on loopback does in bench/intake.py.
+                  SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import intake  # noqa: E402  (sets Django up; the scratch database helpers)
