@@ -123,6 +123,14 @@ TEMPLATES = [
 
 DATABASE_URL = envstr("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/wangge")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))}
+# Server-side binding lets psycopg prepare the statements every request repeats (the grants,
+# the grid cell, the inserts) after DB_PREPARE_THRESHOLD uses on a connection, so PostgreSQL
+# stops re-planning them (bench/intake.py). Behind a transaction-pooling pgbouncer, which
+# cannot keep prepared statements, set DB_SERVER_SIDE_BINDING=false.
+if envbool("DB_SERVER_SIDE_BINDING", "true"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=envint("DB_PREPARE_THRESHOLD", "5")
+    )
 if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     raise ImproperlyConfigured("DATABASE_URL must use the postgis:// scheme")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

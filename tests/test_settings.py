@@ -24,6 +24,16 @@ def test_database_url_is_read_from_environment():
     assert result.stdout.split()[0] == "55432"
 
 
+def test_prepared_statements_are_on_unless_switched_off():
+    code = "import governance.settings as s; print(s.DATABASES['default'].get('OPTIONS', {}))"
+    on = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=os.environ | {"DB_PREPARE_THRESHOLD": "3"},
+                        capture_output=True, text=True, timeout=60)
+    assert "'server_side_binding': True" in on.stdout and "'prepare_threshold': 3" in on.stdout
+    off = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=os.environ | {"DB_SERVER_SIDE_BINDING": "false"},
+                         capture_output=True, text=True, timeout=60)
+    assert "server_side_binding" not in off.stdout
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
