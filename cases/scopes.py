@@ -126,11 +126,11 @@ def _ensure_groups(scopes: set[tuple[str, str, int]]) -> dict[str, Group]:
 def sync_user_scopes(user_id: int) -> None:
     """Puts one person in exactly the scope groups their assignments give them. Locks the
     user row so two admins saving assignments for the same person serialise."""
-    user_model = get_user_model()
-    user_model.objects.select_for_update().filter(pk=user_id).exists()
+    user = get_user_model().objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        return  # deleted with their assignments (CASCADE): nothing left to sync
     wanted = _wanted_scopes([user_id])
     groups = _ensure_groups({(role, name, pk) for _uid, role, name, pk in wanted})
-    user = user_model.objects.get(pk=user_id)
     held = set(user.groups.filter(name__startswith=SCOPE_PREFIX).values_list("name", flat=True))
     want_names = {name for _uid, _role, name, _pk in wanted}
     # One add and one remove call, so the audit trail sees each change as one m2m event.

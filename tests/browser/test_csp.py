@@ -7,12 +7,10 @@ Screenshots go to artifacts/screenshots/csp-*.png."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -41,20 +39,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__csp.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-
-
-@pytest.fixture
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            connections.close_all()  # see test_thin_flow: the ORM connection of this thread
-            browser.close()
 
 
 class Visitor:
