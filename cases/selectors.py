@@ -177,3 +177,8 @@ def possible_duplicates(*, case: Case, user: AnyUser, limit: int = 5) -> Sequenc
 
 def notifications_for(*, user: AnyUser) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient_id=user.pk).select_related("case").order_by("-created_at", "-id")
+
+
+def unread_notification_count(*, user: AnyUser) -> int:
+    """The header's badge: one indexed count (recipient, read_at)."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()

@@ -786,3 +786,8 @@ def notification_mark_read(*, notification_id: int, user: AnyUser, at: dt.dateti
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=_now(at))
         notification.refresh_from_db()
     return notification
+
+
+def notifications_mark_all_read(*, user: AnyUser, at: dt.datetime | None = None) -> int:
+    """Marks every unread notification of the user read; how many it marked."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=_now(at))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from cases import views
+from cases import notification_views, views
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -13,6 +13,9 @@ urlpatterns: list[URLPattern] = [
     path("cases/<int:pk>/photos/<int:attachment_id>/", views.case_photo, name="case-photo"),
     path("cases/<int:pk>/contact/", views.case_contact, name="case-contact"),
     path("cases/<int:pk>/<slug:action>/", views.case_action, name="case-action"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read-all/", notification_views.notifications_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
     path("centre/queue/", views.centre_queue, name="centre-queue"),
     path("unit/queue/", views.unit_queue, name="unit-queue"),
     path("supervisor/counts/", views.supervisor_counts, name="supervisor-counts"),

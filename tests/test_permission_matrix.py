@@ -165,6 +165,10 @@ MATRIX: dict[str, Row] = {
         case_scoped({U_HOLDING: 302, ADMIN: 302, "*": 403}, anonymous=302),
         lambda w: {"pk": w.case_id, "action": "sign_for"},
     ),
+    "notifications": Row("get", expect(200, anonymous=302)),
+    "notifications-read-all": Row("post", expect(302)),  # to the list, or to the login
+    # Another person's notification is a 404, like one that does not exist.
+    "notification-open": Row("post", expect(404, anonymous=302, **{GW_A: 302}), lambda w: {"pk": w.notification_id}),
     "centre-queue": Row("get", PAGE_FOR["centre"]),
     "unit-queue": Row("get", PAGE_FOR["unit"]),
     "supervisor-counts": Row("get", PAGE_FOR["supervisor"]),

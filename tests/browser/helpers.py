@@ -56,3 +56,20 @@ def sign_in(browser: Any, base: str, username: str, *, phone: bool = False) -> A
     if "/accounts/otp/" in page.url:  # administrators and supervisors: the second factor
         type_otp_code(page, username)
     return page
+
+
+# WCAG 2.1 A and AA: the level public-sector sites are held to (GB/T 37668 follows WCAG 2.0 AA).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG A/AA violations on the page as it is now, one line per rule with the
+    first offending elements; axe-playwright-python ships axe-core, so this runs offline."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    found = []
+    for violation in results.response["violations"]:
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    return found

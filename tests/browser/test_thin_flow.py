@@ -75,6 +75,7 @@ def test_thin_flow_in_chromium(
     assert case.grid_cell == town.cells[0]
     assert page.get_by_text(f"Case {case.number}").first.is_visible()
     shot(page, "02-case-reported-phone")
+    page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
     page.context.close()

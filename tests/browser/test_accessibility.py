@@ -1,0 +1,67 @@
+"""axe-core over the main pages of every role, in chromium: no WCAG 2.1 A/AA violations
+(labels, names, contrast, landmarks, ARIA). Each page is checked as its user sees it, with a
+case in the state that shows that role's panels."""
+
+from __future__ import annotations
+
+import pytest
+
+from cases import services
+from tests.browser.helpers import CHROMIUM, JS_ERRORS, axe_violations, shot, sign_in
+from tests.factories import centre_of
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
+]
+
+
+def check(page, url: str, name: str, failures: dict[str, list[str]]) -> None:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    shot(page, f"a11y-{name}")
+    found = axe_violations(page)
+    if found:
+        failures[name] = found
+
+
+def test_main_pages_have_no_axe_violations(
+    django_db_setup, live_server, settings, tmp_path, browser, town, grid_worker, centre_operator, dept_officer, supervisor
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    base = live_server.url
+    JS_ERRORS.clear()
+    reported = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                    description="占道经营的摊位", reporter_phone="13812345678")
+    dispatched = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                      description="另一处摊位")
+    services.case_accept(case_id=dispatched.pk, actor=centre_operator)
+    services.case_dispatch(case_id=dispatched.pk, actor=centre_operator, unit=town.unit)
+    services.notify_next_actors(event_id=reported.events.get().pk)
+    failures: dict[str, list[str]] = {}
+
+    anonymous = browser.new_page()
+    check(anonymous, f"{base}/accounts/login/", "login", failures)
+    anonymous.close()
+
+    pages = {
+        grid_worker.username: [
+            ("/cases/report/", "report-form"), ("/cases/mine/", "my-reports"), (f"/cases/{reported.pk}/", "case-worker"),
+        ],
+        centre_operator.username: [
+            ("/centre/queue/", "centre-queue"), (f"/cases/{reported.pk}/", "case-centre"),
+            ("/notifications/", "notifications"), ("/accounts/password_change/", "password-change"),
+        ],
+        dept_officer.username: [("/unit/queue/", "unit-queue"), (f"/cases/{dispatched.pk}/", "case-unit")],
+        supervisor.username: [("/supervisor/map/", "supervisor-map"), ("/supervisor/counts/", "supervisor-counts")],
+    }
+    for username, urls in pages.items():
+        page = sign_in(browser, base, username, phone=username == grid_worker.username)
+        for path, name in urls:
+            check(page, base + path, name, failures)
+        page.context.close()
+
+    assert failures == {}
+    assert JS_ERRORS == []
