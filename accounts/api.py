@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services
-from accounts.authentication import locked_out_refusal, password_refusal
+from accounts.authentication import locked_out_refusal, password_refusal, token_expired
 from accounts.selectors import otp_required, password_verdict
 
 
@@ -67,4 +67,8 @@ class ObtainTokenView(ObtainAuthToken):
         # Failures count while consecutive, as on the login page (AXES_RESET_ON_SUCCESS).
         axes_reset(username=user.get_username())
         token, _created = Token.objects.get_or_create(user=user)
+        if token_expired(token):
+            # A new key, not a renewed date: the old one may be what leaked.
+            token.delete()
+            token = Token.objects.create(user=user)
         return Response({"token": token.key})

@@ -7,12 +7,19 @@ carry no session: HTTP Basic (a password on every request) and tokens.
 - Accounts that need a second factor may not use Basic auth (a password alone): they get a
   token from POST /api/auth/token/ with username, password and otp_token.
 - An expired password, or one the user must change, is refused until it is changed.
+- A token ends API_TOKEN_MAX_AGE_HOURS after it was issued (403 `token_expired`), as a
+  session ends SESSION_COOKIE_AGE after sign-in: a token copied off a phone or out of a log
+  stops working by itself, and asking for a new one goes through the lockout and the second
+  factor again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -38,6 +45,11 @@ def password_refusal() -> exceptions.PermissionDenied:
     return refusal("password_change_required", _(
         "Your password has expired or must be changed. Change it in the browser (Change password), then try again."
     ))
+
+
+def token_expired(token: Token, now: dt.datetime | None = None) -> bool:
+    age = (now or timezone.now()) - token.created
+    return age > dt.timedelta(hours=settings.API_TOKEN_MAX_AGE_HOURS)
 
 
 def check_password_state(user: User) -> None:
@@ -71,5 +83,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if token_expired(token):
+            raise exceptions.AuthenticationFailed({"code": "token_expired", "detail": _(
+                "This token has expired: ask POST /api/auth/token/ for a new one."
+            )})
         check_password_state(token.user)
         return token.user, token

@@ -196,6 +196,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 SESSION_IDLE_MINUTES = _at_least("SESSION_IDLE_MINUTES", 1, "30")
 SESSION_COOKIE_AGE = _at_least("SESSION_COOKIE_AGE", 60, str(8 * 3600))  # seconds
 SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", "true")
+# API tokens end like a session does, API_TOKEN_MAX_AGE_HOURS after they were issued; the
+# client asks POST /api/auth/token/ again (accounts.authentication.TokenAuthentication).
+API_TOKEN_MAX_AGE_HOURS = _at_least("API_TOKEN_MAX_AGE_HOURS", 1, "8")
 
 # Second factor (django-otp, TOTP) for administrators and supervisors; the issuer names the
 # entry in the authenticator app.
