@@ -60,9 +60,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models import Case as When_
-from django.db.models import When
+from django.db.models import Case as CaseWhen
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Least
 from django.http import Http404
 from django.utils import timezone
@@ -428,9 +427,9 @@ def overdue_cases(*, user: AnyUser, area: Area, now: dt.datetime | None = None) 
         .filter(sign_late | handle_late)
         .defer("grid_cell__geom", "centre__geom", "location")
         .annotate(
-            overdue_since=When_(When(sign_late, then=Least("sign_deadline", "handle_deadline")),
+            overdue_since=CaseWhen(When(sign_late, then=Least("sign_deadline", "handle_deadline")),
                                 default=F("handle_deadline")),
-            sign_overdue=When_(When(sign_late, then=True), default=False),
+            sign_overdue=CaseWhen(When(sign_late, then=True), default=False),
             urged=Exists(Supervision.objects.filter(
                 case=OuterRef("pk"), kind=Supervision.Kind.URGED, deadline=OuterRef("handle_deadline")
             )),
