@@ -111,6 +111,7 @@ class KpiRow:
     label: str = ""
     code: str = ""
     drill: bool = False  # the area has a level below to drill into
+    link: str = ""  # where the page's row leads (set by the view)
     filed: int = 0
     decided: int = 0
     valid: int = 0
