@@ -91,7 +91,7 @@ def supervisor_dashboard_export(request: HttpRequest) -> HttpResponse:
     area = kpis.supervised_area(user=request.user, code=request.GET.get("area"))
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        problems = "; ".join(f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items())
         return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
     period = kpis.Period(form.cleaned_data["date_from"], form.cleaned_data["date_to"])
     table, fmt = request.GET.get("table", ""), request.GET.get("format", "csv")
