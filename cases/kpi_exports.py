@@ -55,7 +55,7 @@ def columns(table: str) -> list[tuple[str, Callable[[KpiRow], Any]]]:
         (_("Mean dispatch time (h)"), lambda r: _hours(r.dispatch_hours)),
         (_("Sign-for on-time rate (%)"), lambda r: _rate(r.sign_on_time_rate)),
         (_("Cases due"), lambda r: r.due),
-        (_("Closed"), lambda r: r.closed),
+        (_("Closed cases"), lambda r: r.closed),
         (_("Closure rate (%)"), lambda r: _rate(r.closure_rate)),
         (_("Closed on time"), lambda r: r.closed_on_time),
         (_("On-time closure rate (%)"), lambda r: _rate(r.on_time_rate)),

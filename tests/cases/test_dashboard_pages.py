@@ -160,7 +160,7 @@ def test_xlsx_export_of_units_and_formula_escaping(march, town, supervisor, sign
     units = {r[1]: dict(zip(values[0], r, strict=True)) for r in values[1:]}
     assert set(units) == {"'=HYPERLINK(\"http://x\")", "梁溪区环保局"}
     cg = units["'=HYPERLINK(\"http://x\")"]
-    assert (cg["Dispatches"], cg["Cases due"], cg["Closed"], cg["Return rate (%)"]) == (5, 5, 3, 20.0)
+    assert (cg["Dispatches"], cg["Cases due"], cg["Closed cases"], cg["Return rate (%)"]) == (5, 5, 3, 20.0)
     assert AuditEntry.objects.get(kind=AuditEntry.Kind.EXPORT).detail["what"] == "kpis:units"
 
 
