@@ -258,6 +258,9 @@ WITH facts AS (
     c.closed_at >= %s AND c.closed_at < %s AND c.status = 'closed' AS closed_in
   FROM cases_case c
   WHERE c.id IN ({visible})
+    -- Only cases the period can touch, before the per-case timeline lookups run.
+    AND (c.reported_at >= %s AND c.reported_at < %s OR c.handle_deadline >= %s AND c.handle_deadline < %s
+         OR c.sign_deadline >= %s AND c.sign_deadline < %s OR c.closed_at >= %s AND c.closed_at < %s)
 ), sign AS (
   SELECT *, last_sign IS NOT NULL AND last_sign >= last_dispatch AS signed,
     sign_deadline >= %s AND sign_deadline < %s AS sign_in
@@ -332,7 +335,7 @@ def _measure(
     def row(key: Any) -> KpiRow:
         return rows.setdefault(key, KpiRow(key=str(key) if key is not None else ""))
 
-    case_params = (start, end, start, end, now, start, end, *vparams, start, end, now)
+    case_params = (start, end, start, end, now, start, end, *vparams, *(start, end) * 4, start, end, now)
     for k, *values in _fetch(_CASE_SQL.format(key=case_key, visible=visible), case_params):
         target = row(k)
         for name, value in zip(_CASE_FIELDS, values, strict=True):
