@@ -71,5 +71,14 @@ def test_supervisor_dashboard_and_overdue_list(django_db_setup, live_server, bro
     assert row.get_by_role("button", name="Urge").count() == 0
     assert Supervision.objects.filter(case=march["C"], kind=Supervision.Kind.URGED).count() == 1
     shot(page, "supervisor-overdue")
+    # In Chinese, the default language: the same list, the case marked 已督办.
+    page.get_by_label("Language").select_option("zh-hans")
+    page.wait_for_load_state()
+    page.locator("html[lang=zh-hans]").wait_for()
+    assert page.locator(f"#case-{march['C'].pk} .urged").inner_text() == "已督办"
+    shot(page, "supervisor-overdue-zh")
+    page.goto(f"{base}/supervisor/dashboard/?date_from=2026-03-01&date_to=2026-03-31")
+    assert "按期结案率" in page.locator("section:has(#by-unit) thead").inner_text()
+    shot(page, "supervisor-dashboard-zh")
     page.context.close()
     assert JS_ERRORS == []

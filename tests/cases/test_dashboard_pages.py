@@ -9,14 +9,17 @@ The pages measure at the real "now" (long after March 2026), so case I (handling
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
+from cases.dashboard_forms import presets
 from cases.models import RoleAssignment, Supervision
 from tests.cases.kpi_history import march_fixture, other_officer_fixture  # noqa: F401 - fixtures
 from tests.factories import UserFactory
@@ -208,3 +211,17 @@ def test_urge_with_a_bad_note_keeps_what_was_typed(march, supervisor, signed_in)
     too_long = client.post(f"/supervisor/overdue/{d.pk}/urge/", {"note": long_note, "area": "320213"})
     assert too_long.status_code == 400 and long_note in too_long.text
     assert not Supervision.objects.filter(case=d, kind=Supervision.Kind.URGED).exists()
+
+
+def test_presets_and_the_default_period(supervisor, signed_in, town):
+    assert [(a, b) for _label, a, b in presets(dt.date(2026, 1, 15))] == [
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+        (dt.date(2025, 12, 1), dt.date(2025, 12, 31)),
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    ]
+    assert presets(dt.date(2024, 2, 29))[0][1:] == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    response = signed_in(supervisor).get("/supervisor/dashboard/")
+    assert response.status_code == 200
+    today = timezone.localdate()
+    assert f'value="{today:%Y-%m}-01"' in response.text
+    assert f'?date_from={today.year}-01-01&amp;date_to={today.year}-12-31&amp;area=320213"' in response.text
