@@ -159,8 +159,11 @@ def supervisor_overdue_urge(request: HttpRequest, pk: int) -> HttpResponse:
                 return HttpResponse(error.message, status=error.http_status, content_type="text/plain; charset=utf-8")
             return _overdue_page(request, area, bound=(case.pk, form), error=error.message, status=error.http_status)
         messages.success(request, _("Case %(number)s urged; its unit has been told.") % {"number": case.number})
-        target = reverse("supervisor-overdue")
-        return redirect(target + ("?" + urlencode({"area": area.code}) if area else ""))
+        back = {"area": area.code} if area else {}
+        page_number = request.POST.get("page", "")
+        if page_number.isdigit() and page_number != "1":
+            back["page"] = page_number
+        return redirect(reverse("supervisor-overdue") + ("?" + urlencode(back) if back else ""))
     _require_supervisor(request)
     if area is None:
         return HttpResponse(_("Please correct the errors below."), status=400, content_type="text/plain; charset=utf-8")
