@@ -225,3 +225,12 @@ def test_presets_and_the_default_period(supervisor, signed_in, town):
     today = timezone.localdate()
     assert f'value="{today:%Y-%m}-01"' in response.text
     assert f'?date_from={today.year}-01-01&amp;date_to={today.year}-12-31&amp;area=320213"' in response.text
+
+
+def test_pages_cost_a_fixed_number_of_queries(march, supervisor, signed_in, django_assert_max_num_queries):
+    """The KPIs are grouped SQL: more cases, units or areas do not mean more queries."""
+    client = signed_in(supervisor)
+    with django_assert_max_num_queries(18):
+        assert client.get("/supervisor/dashboard/", {**MARCH_Q, "area": "320213001"}).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get("/supervisor/overdue/").status_code == 200
