@@ -390,7 +390,9 @@ def unit_kpis(*, user: AnyUser, area: Area, period: Period, now: dt.datetime | N
     for unit in units:
         row = measured[unit.pk]
         row.label, row.code = unit.name, unit.department.code
-        if any((row.due, row.dispatches, row.sign_due, row.verifications, row.evaluated, row.handling_mean)):
+        # A unit whose cases the period does not touch has nothing to show.
+        if any((row.due, row.dispatches, row.returns, row.extensions, row.sign_due, row.verifications,
+                row.evaluated, row.handling_mean is not None)):
             result.append(row)
     return result
 
