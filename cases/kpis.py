@@ -186,21 +186,27 @@ def area_prefix(area: Area) -> str:
     return area.code[:4] if area.level == Area.Level.CITY else area.code
 
 
+def jurisdiction_roots(*, user: AnyUser) -> list[Area]:
+    """The top areas a supervisor watches (several when they hold several areas); for an
+    administrator, the top of the hierarchy."""
+    roles = roles_of(user)
+    areas = Area.objects.defer("geom").order_by("code")
+    if roles.is_admin:
+        return list(areas.filter(parent__isnull=True))
+    codes = [p + "00" if len(p) == 4 else p for p in roles.supervisor_prefixes]
+    return list(areas.filter(code__in=codes))
+
+
 def supervised_area(*, user: AnyUser, code: str | None) -> Area:
     """The area a supervisor asks about: by default the top of their jurisdiction; any
     other must lie inside it, else 404 (as for a missing one: codes leak nothing)."""
     roles = roles_of(user)
-    areas = Area.objects.defer("geom")
     if not code:
-        if roles.is_admin:
-            top = areas.filter(parent__isnull=True).order_by("code").first()
-        else:
-            first = roles.supervisor_prefixes[0] if roles.supervisor_prefixes else ""
-            top = areas.filter(code=first + "00" if len(first) == 4 else first).first()
-        if top is None:
+        roots = jurisdiction_roots(user=user)
+        if not roots:
             raise Http404("No area")
-        return top
-    area = areas.filter(code=code).first() if code.isdigit() else None
+        return roots[0]
+    area = Area.objects.defer("geom").filter(code=code).first() if code.isdigit() else None
     if area is None or not (roles.is_admin or any(area_prefix(area).startswith(p) for p in roles.supervisor_prefixes)):
         raise Http404("No such area")
     return area

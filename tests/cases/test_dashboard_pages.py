@@ -230,7 +230,21 @@ def test_presets_and_the_default_period(supervisor, signed_in, town):
 def test_pages_cost_a_fixed_number_of_queries(march, supervisor, signed_in, django_assert_max_num_queries):
     """The KPIs are grouped SQL: more cases, units or areas do not mean more queries."""
     client = signed_in(supervisor)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         assert client.get("/supervisor/dashboard/", {**MARCH_Q, "area": "320213001"}).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get("/supervisor/overdue/").status_code == 200
+
+
+def test_a_supervisor_of_two_areas_switches_between_them(march, town, signed_in):
+    both = UserFactory(username="sup_two")
+    for area in (town.other_community, town.community):
+        RoleAssignment.objects.create(user=both, role=RoleAssignment.Role.SUPERVISOR, area=area)
+    client = signed_in(both)
+    html = client.get("/supervisor/dashboard/", MARCH_Q).text
+    assert "KPI dashboard · 县前社区" in html  # the first by code
+    assert '<a href="/supervisor/dashboard/?area=320213001002&amp;date_from=2026-03-01' in html
+    assert client.get("/supervisor/dashboard/", {**MARCH_Q, "area": "320213001002"}).status_code == 200
+    assert client.get("/supervisor/dashboard/", {**MARCH_Q, "area": "320213001"}).status_code == 404
+    overdue = client.get("/supervisor/overdue/", {"area": "320213001002"}).text
+    assert march["D"].number in overdue and march["C"].number not in overdue
