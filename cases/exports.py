@@ -87,7 +87,7 @@ def _when(value: dt.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _safe(value: str) -> str:
+def formula_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
@@ -95,7 +95,7 @@ def rows(cases: Iterable[Case]) -> Iterator[list[str]]:
     """One row per case, contact masked, every cell a string safe to open in a spreadsheet."""
     for case in cases:
         contact = contact_of(case).masked()
-        yield [_safe(str(v)) for v in (
+        yield [formula_safe(str(v)) for v in (
             case.number, case.get_status_display(), case.category.name, case.cell_code, case.centre.name,
             case.unit.name if case.unit else "", _when(case.reported_at), _when(case.sign_deadline),
             _when(case.handle_deadline), case.address, case.description,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from cases import notification_views, views
+from cases import dashboard_views, notification_views, views
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -19,4 +19,10 @@ urlpatterns: list[URLPattern] = [
     path("centre/queue/", views.centre_queue, name="centre-queue"),
     path("unit/queue/", views.unit_queue, name="unit-queue"),
     path("supervisor/counts/", views.supervisor_counts, name="supervisor-counts"),
+    path("supervisor/dashboard/", dashboard_views.supervisor_dashboard, name="supervisor-dashboard"),
+    path("supervisor/dashboard/export/", dashboard_views.supervisor_dashboard_export,
+         name="supervisor-dashboard-export"),
+    path("supervisor/overdue/", dashboard_views.supervisor_overdue, name="supervisor-overdue"),
+    path("supervisor/overdue/<int:pk>/urge/", dashboard_views.supervisor_overdue_urge,
+         name="supervisor-overdue-urge"),
 ]

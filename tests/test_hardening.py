@@ -266,7 +266,8 @@ def web(town, grid_worker, centre_operator, dept_officer, supervisor, verify_otp
         "grid_worker": (client_for(grid_worker), ["/", reverse("case-report"), reverse("my-reports")]),
         "centre_operator": (client_for(centre_operator), [reverse("centre-queue"), reverse("case-detail", args=[case.pk])]),
         "dept_officer": (client_for(dept_officer), [reverse("unit-queue")]),
-        "supervisor": (client_for(supervisor), [reverse("supervisor-map"), reverse("supervisor-counts")]),
+        "supervisor": (client_for(supervisor), [reverse("supervisor-map"), reverse("supervisor-counts"),
+                                                reverse("supervisor-dashboard"), reverse("supervisor-overdue")]),
         "admin": (client_for(admin), [
             reverse("admin:index"), reverse("admin:grids_gridcell_change", args=[town.cells[0].pk]),
             reverse("admin:grids_area_change", args=[town.community.pk]),

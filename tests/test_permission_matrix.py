@@ -173,6 +173,17 @@ MATRIX: dict[str, Row] = {
     "unit-queue": Row("get", PAGE_FOR["unit"]),
     "supervisor-counts": Row("get", PAGE_FOR["supervisor"]),
     "supervisor-map": Row("get", PAGE_FOR["supervisor"]),
+    # The KPI dashboard and overdue list: each supervisor over their own area (by default).
+    "supervisor-dashboard": Row("get", PAGE_FOR["supervisor"]),
+    "supervisor-dashboard-export": Row(
+        "get", PAGE_FOR["supervisor"],
+        data=lambda w: {"table": "areas", "format": "csv", "date_from": "2026-01-01", "date_to": "2026-01-31"},
+    ),
+    "supervisor-overdue": Row("get", PAGE_FOR["supervisor"]),
+    # 督办 from the overdue list: as the case's urge action, then back to the list.
+    "supervisor-overdue-urge": Row(
+        "post", case_scoped({SUP_IN: 302, ADMIN: 302, "*": 403}, anonymous=302), case_kw, lambda w: {"note": "hurry"}
+    ),
 }
 
 

@@ -148,6 +148,8 @@ def test_main_pages_run_under_the_csp_without_violations(
     page.wait_for_selector(".legend >> text=Not scored")
     watcher.check(reverse("supervisor-map"), "supervisor-map-risk")
     watcher.visit(reverse("supervisor-counts"), "counts")
+    watcher.visit(reverse("supervisor-dashboard"), "supervisor-dashboard")
+    watcher.visit(reverse("supervisor-overdue"), "supervisor-overdue")
     problems += watcher.problems
     watcher.context.close()
 
