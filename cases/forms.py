@@ -200,6 +200,8 @@ class DispatchForm(DomainErrorFormMixin, forms.Form):
     co_handlers = forms.ModelMultipleChoiceField(
         label=_("Co-handling units"), queryset=DepartmentUnit.objects.none(), required=False,
         help_text=_("Optional: units that work beside the lead unit and report their part."),
+        # Ticking boxes, not a ctrl-click multi-select nobody finds on a phone.
+        widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from cases import views
+from cases import queue_views, views
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -13,7 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("cases/<int:pk>/photos/<int:attachment_id>/", views.case_photo, name="case-photo"),
     path("cases/<int:pk>/contact/", views.case_contact, name="case-contact"),
     path("cases/<int:pk>/<slug:action>/", views.case_action, name="case-action"),
-    path("centre/queue/", views.centre_queue, name="centre-queue"),
-    path("unit/queue/", views.unit_queue, name="unit-queue"),
+    path("centre/queue/", queue_views.centre_queue, name="centre-queue"),
+    path("unit/queue/", queue_views.unit_queue, name="unit-queue"),
     path("supervisor/counts/", views.supervisor_counts, name="supervisor-counts"),
 ]
