@@ -17,6 +17,14 @@ STATE_LABELS = {
     "handled": _("Handled, to verify"),
     "extension": _("Extension requested"),
 }
+# How one row names its state (the filter's labels name the group).
+ROW_STATE_LABELS = {
+    "reported": _("New report"),
+    "accepted": _("To dispatch"),
+    "returned": _("Returned"),
+    "handled": _("To verify"),
+    "extension": _("Extension requested"),
+}
 DEADLINE_LABELS = {
     "overdue": _("Overdue"),
     "near": _("Near the deadline"),

@@ -21,7 +21,14 @@ from django.views.decorators.http import require_GET
 from cases.models import Case
 from cases.permissions import roles_of
 from cases.progress import TimeLeft, running_deadline, time_left
-from cases.queue_forms import DEADLINE_LABELS, LEVEL_LABELS, STATE_LABELS, UNIT_TAB_LABELS, CentreQueueFilterForm
+from cases.queue_forms import (
+    DEADLINE_LABELS,
+    LEVEL_LABELS,
+    ROW_STATE_LABELS,
+    STATE_LABELS,
+    UNIT_TAB_LABELS,
+    CentreQueueFilterForm,
+)
 from cases.selectors import (
     UNIT_TABS,
     centre_queue_annotated,
@@ -106,7 +113,7 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
         "deadline_choices": _choices(DEADLINE_LABELS, facets["deadline"], filters.deadline),
         "level_choices": _choices(LEVEL_LABELS, facets["level"], filters.level),
         "category_choices": _choices(category_labels, facets["category"], filters.category),
-        "state_labels": STATE_LABELS,
+        "state_labels": ROW_STATE_LABELS,
         "near_hours": _near_hours(),
         "filtered": any((filters.state, filters.category, filters.cell, filters.deadline, filters.level)),
         "next_url": request.get_full_path(),
