@@ -129,6 +129,13 @@ def test_centre_operator_works_the_queue(
     handled.refresh_from_db()
     assert handled.status == S.CLOSED
     shot(page, "case-page-centre-closed")
+
+    # The same queue in Chinese, the default language.
+    page.goto(f"{base}/centre/queue/")
+    page.locator("#language-select").select_option("zh-hans")
+    page.wait_for_selector("h1 >> text=综治中心待办")
+    assert "超期" in row(page, late).inner_text()
+    shot(page, "centre-queue-zh")
     page.context.close()
     assert JS_ERRORS == []
 

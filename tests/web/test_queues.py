@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case, CaseEvent
+from cases.models import Case
 from cases.worktime import add_working_hours
 from tests.factories import CategoryFactory, centre_of
 from tests.web.conftest import advance
@@ -289,3 +289,16 @@ def test_extension_panel_shows_the_request(login, bench, centre_operator, dept_o
     html = login(centre_operator).get(reverse("case-detail", args=[bench["working"].pk])).text
     assert "梁溪区城管局 asks for 3 more working days: 等配件到货" in html
     assert "decides on 梁溪区城管局&#x27;s extension request" in html
+
+
+def test_reject_as_duplicate_takes_the_case_number(login, queue, centre_operator, file_case):
+    twin = file_case(location=NEAR)
+    client = login(centre_operator)
+    url = reverse("case-action", args=[twin.pk, "reject"])
+    # A case number is 20 digits: more than a database id holds. A clear form error, not a 500.
+    response = client.post(url, {"kind": "duplicate", "duplicate_of": "99999999999999999999", "reason": "重复"})
+    assert response.status_code == 400 and "No case with this number" in response.text
+    response = client.post(url, {"kind": "duplicate", "duplicate_of": queue["reported"].number, "reason": "重复"})
+    assert response.status_code == 302
+    twin.refresh_from_db()
+    assert twin.duplicate_of_id == queue["reported"].pk
