@@ -387,7 +387,17 @@ def unit_workbench(*, user: AnyUser, tab: str, now: dt.datetime) -> QuerySet[Cas
     """One tab of the unit's workbench, starting from the visibility selector (a returned
     case stays visible to the unit through its timeline row)."""
     q = _unit_tab_filters(user=user, now=now)[tab]
-    return case_list_visible_to(user=user).filter(q).order_by(*_UNIT_TAB_ORDER[tab])
+    qs = case_list_visible_to(user=user).filter(q).order_by(*_UNIT_TAB_ORDER[tab])
+    if tab == "returned":
+        # Why and when the unit gave it back, read in the same query as the list.
+        roles = roles_of(user)
+        returns = CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.RETURN)
+        if not roles.is_admin:
+            returns = returns.filter(unit_id__in=roles.unit_ids)
+        returns = returns.order_by("-created_at", "-id")
+        qs = qs.annotate(returned_reason=Subquery(returns.values("note")[:1]),
+                         returned_at=Subquery(returns.values("created_at")[:1]))
+    return qs
 
 
 def unit_workbench_counts(*, user: AnyUser, now: dt.datetime) -> dict[str, int]:

@@ -233,6 +233,11 @@ def test_workbench_tabs_and_counts(login, bench, dept_officer, tab, keys):
     assert match and int(match.group(1)) == len(keys)
 
 
+def test_returned_tab_says_why(login, bench, dept_officer):
+    html = login(dept_officer).get(reverse("unit-queue"), {"tab": "returned"}).text
+    assert "不归我们管" in html
+
+
 def test_workbench_default_tab_and_bad_tab(login, bench, dept_officer):
     client = login(dept_officer)
     assert 'href="?tab=to_sign" aria-current="page"' in client.get(reverse("unit-queue")).text
