@@ -1,16 +1,20 @@
 /* Small helps for the queues and the case page; every form works without them.
-   - The queue filters apply as soon as a choice changes; the Filter button stays for a
-     typed grid cell and for browsers without JS.
+   - The queue filters apply as soon as a choice is clicked; the Filter button stays for
+     keyboard use, a typed grid cell and browsers without JS.
    - Dispatch: the lead unit cannot also be its own co-handler (the server drops it
      anyway), so its box is disabled while it is the lead. */
 (function () {
   "use strict";
   document.querySelectorAll("form[data-queue-filters]").forEach(function (form) {
-    form.addEventListener("change", function (event) {
+    // A pointer click on a choice applies it. Arrow keys move through a radio group one
+    // choice at a time, so a keyboard user is not sent to a new page on every key: they
+    // choose, then press Filter (WCAG 3.2.2, on input).
+    form.addEventListener("click", function (event) {
       var target = event.target;
-      if (target.type === "radio" || target.tagName === "SELECT") {
-        form.submit();
-      }
+      if (target.type === "radio" && event.detail > 0) { form.submit(); }
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target.tagName === "SELECT") { form.submit(); }
     });
   });
 
