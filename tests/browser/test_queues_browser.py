@@ -79,6 +79,17 @@ def test_centre_operator_works_the_queue(
     assert "Overdue by" in row(page, late).inner_text()
     shot(page, "centre-queue")
 
+    # By keyboard: arrows move through a filter's choices without leaving the page; the
+    # Filter button applies the choice.
+    page.locator('input[name="deadline"][value=""]').focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/centre/queue/")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    page.wait_for_url(re.compile(r"deadline=overdue"))
+    assert page.locator("tr.queue-row").count() == 1
+    page.goto(f"{base}/centre/queue/")
+
     # Filter to the new reports (the radio applies itself); the twin offers the merge.
     page.get_by_label("New reports").check()
     page.wait_for_url(re.compile(r"state=reported"))

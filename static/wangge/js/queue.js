@@ -9,12 +9,12 @@
     // A pointer click on a choice applies it. Arrow keys move through a radio group one
     // choice at a time, so a keyboard user is not sent to a new page on every key: they
     // choose, then press Filter (WCAG 3.2.2, on input).
-    form.addEventListener("click", function (event) {
-      var target = event.target;
-      if (target.type === "radio" && event.detail > 0) { form.submit(); }
-    });
+    var byPointer = false;
+    form.addEventListener("pointerdown", function () { byPointer = true; });
+    form.addEventListener("keydown", function () { byPointer = false; });
     form.addEventListener("change", function (event) {
-      if (event.target.tagName === "SELECT") { form.submit(); }
+      var target = event.target;
+      if (target.tagName === "SELECT" || (target.type === "radio" && byPointer)) { form.submit(); }
     });
   });
 
