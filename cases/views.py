@@ -532,7 +532,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail_page(request, case, bound=(action, form), error=_("Please correct the errors below."),
                             status=status)
     try:
-        spec.run(case.pk, request.user, form.cleaned_data)
+        moved = spec.run(case.pk, request.user, form.cleaned_data)
     except NotFound:
         raise Http404("No such case") from None
     except DomainError as error:
@@ -541,7 +541,12 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         # The page shows the case as it is now: a conflicting move may have changed it.
         case = access_case(user=request.user, case_id=pk)
         return _detail_page(request, case, bound=(action, form), error=error.message, status=error.http_status)
-    messages.success(request, str(spec.done))
+    if moved.duplicate_of_id and action == A.REJECT:
+        # A merge from the queue: say into which case, so the operator can check the pair.
+        original = Case.objects.filter(pk=moved.duplicate_of_id).values_list("number", flat=True).first()
+        messages.success(request, _("Merged into %(number)s as a duplicate.") % {"number": original})
+    else:
+        messages.success(request, str(spec.done))
     # Quick actions in a queue row come back to the queue, filters and page kept.
     target = request.POST.get("next", "")
     if target.startswith("/") and url_has_allowed_host_and_scheme(

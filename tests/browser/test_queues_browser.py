@@ -97,7 +97,7 @@ def test_centre_operator_works_the_queue(
     assert page.locator('input[name="state"][value="reported"]').is_checked()
     shot(page, "centre-queue-new-reports")
     row(page, twin).get_by_role("button", name=f"Merge into {original.number}").click()
-    page.wait_for_selector("text=Rejected.")
+    page.wait_for_selector(f"text=Merged into {original.number} as a duplicate.")
     assert re.search(r"state=reported", page.url)  # back in the same filtered queue
     twin.refresh_from_db()
     assert twin.status == S.REJECTED and twin.duplicate_of_id == original.pk
