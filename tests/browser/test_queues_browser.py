@@ -211,5 +211,8 @@ def test_department_staff_work_the_workbench(
     assert page.locator(f'tr[data-case="{second.number}"]').count() == 1
     assert re.search(r"Returned\s*1", page.locator("nav.tabs").inner_text())
     shot(page, "unit-workbench-returned")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    shot(page, "unit-workbench-phone")
     page.context.close()
     assert JS_ERRORS == []
