@@ -153,11 +153,25 @@ class RejectForm(ReasonForm):
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or Case.RejectKind.INVALID
-    duplicate_of = forms.IntegerField(
-        label=_("Duplicate of case (id)"), required=False, min_value=1,
-        help_text=_("Only when rejecting as a duplicate."),
+    # Operators know cases by their number, the merge buttons send the id: both are taken.
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of case (number)"), required=False, max_length=24,
+        help_text=_("Only when rejecting as a duplicate: the number of the case it repeats."),
     )
     field_order = ["kind", "duplicate_of", "reason"]
+
+    def clean_duplicate_of(self) -> int | None:
+        value = (self.cleaned_data.get("duplicate_of") or "").strip()
+        if not value:
+            return None
+        if not value.isdigit():
+            raise forms.ValidationError(_("Enter the case number (digits only)."))
+        pk = Case.objects.filter(number=value).values_list("pk", flat=True).first()
+        if pk is None and len(value) <= 12:  # not a number of ours: an id, as the merge buttons send
+            pk = int(value)
+        if pk is None:
+            raise forms.ValidationError(_("No case with this number."))
+        return pk
 
 
 class ExtensionForm(ReasonForm):
@@ -200,6 +214,8 @@ class DispatchForm(DomainErrorFormMixin, forms.Form):
     co_handlers = forms.ModelMultipleChoiceField(
         label=_("Co-handling units"), queryset=DepartmentUnit.objects.none(), required=False,
         help_text=_("Optional: units that work beside the lead unit and report their part."),
+        # Ticking boxes, not a ctrl-click multi-select nobody finds on a phone.
+        widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.measure import D
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cases.models import Case, CaseEvent, Category, CoHandler, DepartmentUnit, ExtensionRequest, Notification
@@ -58,10 +62,15 @@ def access_case(*, user: AnyUser, case_id: int) -> Case:
 
 
 def centre_queue(*, user: AnyUser) -> QuerySet[Case]:
-    """What a centre operator must act on: new reports, cases to dispatch, work to verify."""
+    """What a centre operator must act on: new reports, cases to dispatch (new or returned),
+    work to verify, and extension requests waiting for a decision."""
     roles = roles_of(user)
     waiting = [Case.Status.REPORTED, Case.Status.ACCEPTED, Case.Status.HANDLED]
-    qs = case_list_visible_to(user=user).filter(status__in=waiting)
+    extension_asked = Exists(ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING))
+    # Both arms name their statuses, so PostgreSQL can combine two index scans on status
+    # instead of testing every visible case for a pending request.
+    working = [Case.Status.DISPATCHED, Case.Status.IN_PROGRESS]
+    qs = case_list_visible_to(user=user).filter(Q(status__in=waiting) | (Q(status__in=working) & Q(extension_asked)))
     if roles.is_admin:
         return qs.order_by("reported_at")
     centre_q = Q(pk__in=[])
@@ -182,3 +191,226 @@ def notifications_for(*, user: AnyUser) -> QuerySet[Notification]:
 def unread_notification_count(*, user: AnyUser) -> int:
     """The header's badge: one indexed count (recipient, read_at)."""
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+# --- the centre's queue: filters and their counts --------------------------------------
+# Each filter is an annotation on the one queue selector, so the list and the count beside
+# every choice come from the same rows: one grouped query per filter, never one per row.
+
+QUEUE_STATES = ("reported", "accepted", "returned", "handled", "extension")
+DEADLINE_STATES = ("overdue", "near", "on_time", "none")
+LEVELS = ("own", "escalated", "below")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = ""
+    category: int | None = None  # a top-level category id
+    cell: str = ""  # a grid cell code prefix or part of its name
+    deadline: str = ""
+    level: str = ""
+
+    def without(self, name: str) -> QueueFilters:
+        blank: dict[str, Any] = {name: getattr(QueueFilters(), name)}
+        return replace(self, **blank)
+
+
+def _my_centre_codes(user: AnyUser) -> list[str]:
+    # A city operator's prefix is the 4-digit city part; the city area's own code ends in 00.
+    return [p + "00" if len(p) == 4 else p for p in roles_of(user).centre_prefixes]
+
+
+def running_deadline_expr() -> DbCase:
+    """SQL twin of cases.progress.running_deadline."""
+    return DbCase(
+        When(status=Case.Status.DISPATCHED, then=F("sign_deadline")),
+        When(status=Case.Status.IN_PROGRESS, then=F("handle_deadline")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
+def centre_queue_annotated(*, user: AnyUser, now: dt.datetime, near_until: dt.datetime) -> QuerySet[Case]:
+    """The centre queue with the keys its filters group by: `queue_state` (a returned case
+    is accepted with a return as its latest way back to the centre), `deadline_state` of
+    the running deadline (near: before `near_until`), `queue_level` (own cases, cases
+    escalated to this centre, cases of the centres below) and `top_category_id`."""
+    last_to_accepted = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Case.Status.ACCEPTED)
+        .order_by("-created_at", "-id").values("action")[:1]
+    )
+    extension_asked = Exists(ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING))
+    escalated = Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.ESCALATE))
+    mine = _my_centre_codes(user)
+    level_whens = [When(~Q(centre__code__in=mine), then=Value("below"))] if mine else []
+    return (
+        centre_queue(user=user)
+        .alias(last_way_back=Subquery(last_to_accepted))
+        .annotate(
+            queue_state=DbCase(
+                When(extension_asked, then=Value("extension")),
+                When(status=Case.Status.REPORTED, then=Value("reported")),
+                When(Q(status=Case.Status.ACCEPTED) & Q(last_way_back=CaseEvent.Action.RETURN), then=Value("returned")),
+                When(status=Case.Status.ACCEPTED, then=Value("accepted")),
+                When(status=Case.Status.HANDLED, then=Value("handled")),
+                default=Value(""),
+            ),
+            running_deadline=running_deadline_expr(),
+        )
+        .annotate(
+            deadline_state=DbCase(
+                When(running_deadline__isnull=True, then=Value("none")),
+                When(running_deadline__lt=now, then=Value("overdue")),
+                When(running_deadline__lte=near_until, then=Value("near")),
+                default=Value("on_time"),
+            ),
+            queue_level=DbCase(*level_whens, When(escalated, then=Value("escalated")), default=Value("own")),
+            top_category_id=Coalesce("category__parent_id", "category_id"),
+        )
+    )
+
+
+def _cell_q(text: str) -> Q:
+    return Q(cell_code__startswith=text) if text.isdigit() else Q(grid_cell__name__icontains=text)
+
+
+def filter_centre_queue(qs: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
+    """Narrows centre_queue_annotated by every filter that is set."""
+    # The keys are annotations, which the type checker cannot see through: keyword dicts.
+    wanted: dict[str, Any] = {}
+    if filters.state:
+        wanted["queue_state"] = filters.state
+    if filters.category is not None:
+        wanted["top_category_id"] = filters.category
+    if filters.deadline:
+        wanted["deadline_state"] = filters.deadline
+    if filters.level:
+        wanted["queue_level"] = filters.level
+    qs = qs.filter(**wanted)
+    return qs.filter(_cell_q(filters.cell)) if filters.cell else qs
+
+
+FACET_KEYS = {"state": "queue_state", "category": "top_category_id", "deadline": "deadline_state",
+              "level": "queue_level"}
+
+
+def centre_queue_facets(qs: QuerySet[Case], filters: QueueFilters) -> dict[str, dict[Any, int]]:
+    """For each filter, how many rows each of its choices would give with the other
+    filters kept (so a count is what a click on it shows): one grouped query per filter."""
+    facets: dict[str, dict[Any, int]] = {}
+    for name, key in FACET_KEYS.items():
+        rows = filter_centre_queue(qs, filters.without(name)).order_by().values(key).annotate(n=Count("pk"))
+        facets[name] = {row[key]: row["n"] for row in rows}
+    return facets
+
+
+def top_categories() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=True).only("id", "code", "name").order_by("code")
+
+
+def duplicates_for_reports(*, cases: Sequence[Case], user: AnyUser, limit: int = 3) -> dict[int, list[Case]]:
+    """possible_duplicates for a page of new reports in one query: the same rules (same
+    category, open, within settings.DUPLICATE_RADIUS_M metres and DUPLICATE_DAYS days
+    before), a degree box per report in SQL and the distance on the sphere here. Each
+    candidate carries `.distance_m`, nearest first."""
+    reports = [c for c in cases if c.status == Case.Status.REPORTED]
+    if not reports:
+        return {}
+    radius = settings.DUPLICATE_RADIUS_M
+    window = dt.timedelta(days=settings.DUPLICATE_DAYS)
+    near = Q(pk__in=[])
+    for case in reports:
+        box = radius / 111_000 / max(math.cos(math.radians(case.location.y)), 0.1)
+        near |= Q(category_id=case.category_id, reported_at__gte=case.reported_at - window,
+                  reported_at__lte=case.reported_at, location__dwithin=(case.location, box))
+    candidates = list(
+        case_list_visible_to(user=user).filter(near, status__in=OPEN_STATUSES)
+        .select_related(None).only("id", "number", "status", "category_id", "reported_at", "location")
+    )
+    found: dict[int, list[Case]] = {}
+    for case in reports:
+        matches = []
+        for other in candidates:
+            if (other.pk == case.pk or other.category_id != case.category_id
+                    or not case.reported_at - window <= other.reported_at <= case.reported_at):
+                continue
+            metres = _sphere_metres(case.location.x, case.location.y, other.location.x, other.location.y)
+            if metres <= radius:
+                matches.append((metres, -other.reported_at.timestamp(), other))
+        matches.sort(key=lambda m: (m[0], m[1]))
+        if matches:
+            found[case.pk] = []
+            for metres, _stamp, other in matches[:limit]:
+                twin = copy.copy(other)  # one candidate may sit beside several reports
+                twin.distance_m = round(metres, 1)  # type: ignore[attr-defined]
+                found[case.pk].append(twin)
+    return found
+
+
+def _sphere_metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+# --- the department unit's workbench ----------------------------------------------------
+
+UNIT_TABS = ("to_sign", "in_progress", "returned", "overdue", "co_handling")
+_UNIT_TAB_ORDER = {
+    "to_sign": ("sign_deadline", "pk"),
+    "in_progress": ("handle_deadline", "pk"),
+    "returned": ("-reported_at", "-pk"),
+    "overdue": ("handle_deadline", "pk"),
+    "co_handling": ("handle_deadline", "pk"),
+}
+
+
+def _unit_tab_filters(*, user: AnyUser, now: dt.datetime) -> dict[str, Q]:
+    roles = roles_of(user)
+    if roles.is_admin:
+        # Administrators look over every unit's shoulder.
+        mine, returned_by, co_handled = Q(unit__isnull=False), Q(), Q()
+        returned_by = Q(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.RETURN)))
+        co_handled = Q(Exists(CoHandler.objects.filter(case=OuterRef("pk"))))
+    else:
+        units = roles.unit_ids
+        mine = Q(unit_id__in=units)
+        returned_by = Q(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.RETURN,
+                                                        unit_id__in=units)))
+        co_handled = Q(Exists(CoHandler.objects.filter(case=OuterRef("pk"), unit_id__in=units)))
+    working = Q(status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS])
+    late = (Q(status=Case.Status.DISPATCHED, sign_deadline__lt=now)
+            | Q(status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS], handle_deadline__lt=now))
+    return {
+        "to_sign": mine & Q(status=Case.Status.DISPATCHED),
+        "in_progress": mine & Q(status=Case.Status.IN_PROGRESS),
+        "returned": returned_by,
+        "overdue": mine & late,
+        "co_handling": co_handled & working,
+    }
+
+
+def unit_workbench(*, user: AnyUser, tab: str, now: dt.datetime) -> QuerySet[Case]:
+    """One tab of the unit's workbench, starting from the visibility selector (a returned
+    case stays visible to the unit through its timeline row)."""
+    q = _unit_tab_filters(user=user, now=now)[tab]
+    qs = case_list_visible_to(user=user).filter(q).order_by(*_UNIT_TAB_ORDER[tab])
+    if tab == "returned":
+        # Why and when the unit gave it back, read in the same query as the list.
+        roles = roles_of(user)
+        returns = CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.RETURN)
+        if not roles.is_admin:
+            returns = returns.filter(unit_id__in=roles.unit_ids)
+        returns = returns.order_by("-created_at", "-id")
+        qs = qs.annotate(returned_reason=Subquery(returns.values("note")[:1]),
+                         returned_at=Subquery(returns.values("created_at")[:1]))
+    return qs
+
+
+def unit_workbench_counts(*, user: AnyUser, now: dt.datetime) -> dict[str, int]:
+    """Every tab's count in one aggregate query."""
+    filters = _unit_tab_filters(user=user, now=now)
+    return case_list_visible_to(user=user).order_by().aggregate(
+        **{tab: Count("pk", filter=q) for tab, q in filters.items()}
+    )

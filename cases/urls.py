@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from cases import dashboard_views, notification_views, views
+from cases import dashboard_views, notification_views, queue_views, views
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -16,8 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read-all/", notification_views.notifications_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
-    path("centre/queue/", views.centre_queue, name="centre-queue"),
-    path("unit/queue/", views.unit_queue, name="unit-queue"),
+    path("centre/queue/", queue_views.centre_queue, name="centre-queue"),
+    path("unit/queue/", queue_views.unit_queue, name="unit-queue"),
     path("supervisor/counts/", views.supervisor_counts, name="supervisor-counts"),
     path("supervisor/dashboard/", dashboard_views.supervisor_dashboard, name="supervisor-dashboard"),
     path("supervisor/dashboard/export/", dashboard_views.supervisor_dashboard_export,

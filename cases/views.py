@@ -25,7 +25,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.formats import number_format
 from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -50,9 +52,10 @@ from cases.forms import (
     RequiredNoteForm,
     ResolveOnSpotForm,
 )
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, ExtensionRequest
 from cases.permissions import Roles, acting_role, person, roles_of
 from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
+from cases.progress import next_step, running_deadline, time_left
 from cases.selectors import (
     access_case,
     case_list_visible_to,
@@ -61,8 +64,7 @@ from cases.selectors import (
     possible_duplicates,
     proposed_unit,
 )
-from cases.selectors import centre_queue as select_centre_queue
-from cases.selectors import unit_queue as select_unit_queue
+from cases.worktime import working_hours_between
 from grids.models import Area
 
 if TYPE_CHECKING:
@@ -171,27 +173,6 @@ def _report_page(request: HttpRequest, form: ReportForm, status: int = 200) -> H
 def my_reports(request: HttpRequest) -> HttpResponse:
     qs = case_list_visible_to(user=request.user).filter(reporter=person(request.user)).order_by("-reported_at")
     return _case_list(request, qs, title=_("My reports"), empty=_("You have not filed any reports yet."))
-
-
-# --- queues ---------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def centre_queue(request: HttpRequest) -> HttpResponse:
-    roles = roles_of(request.user)
-    _require(roles.is_centre_operator or roles.is_admin)
-    return _case_list(request, select_centre_queue(user=request.user), title=_("Centre queue"),
-                      empty=_("Nothing waits for the centre."))
-
-
-@login_required
-@require_GET
-def unit_queue(request: HttpRequest) -> HttpResponse:
-    roles = roles_of(request.user)
-    _require(roles.is_department_staff or roles.is_admin)
-    return _case_list(request, select_unit_queue(user=request.user), title=_("My unit"),
-                      empty=_("No cases for your unit."))
 
 
 # --- the case page and its actions ----------------------------------------------------
@@ -383,6 +364,7 @@ class Panel:
     buttons: list[Button] = field(default_factory=list)
     folded: bool = False
     multipart: bool = False
+    intro: str = ""  # what the person deciding must know first (the request, the proposal)
 
 
 def _make_form(action: str, case: Case, data: Any = None, files: Any = None) -> forms.Form:
@@ -420,7 +402,35 @@ def available_actions(user: AnyUser, case: Case) -> list[str]:
     ]
 
 
-def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None) -> list[Panel]:
+def _panel_intros(case: Case, events: list[CaseEvent], pending: ExtensionRequest | None,
+                  now: dt.datetime) -> dict[str, str]:
+    """One line above a panel's form where the decision needs context from elsewhere."""
+    intros: dict[str, str] = {}
+    proposed = proposed_unit(case=case) if case.status == Case.Status.ACCEPTED else None
+    last_return = next((e for e in reversed(events) if e.action == A.RETURN), None)
+    dispatch_lines = []
+    if last_return is not None and case.status == Case.Status.ACCEPTED:
+        dispatch_lines.append(_("Returned by %(unit)s: %(reason)s") % {
+            "unit": last_return.unit.name if last_return.unit else _("the unit"), "reason": last_return.note})
+    if proposed is not None:
+        dispatch_lines.append(_("Proposed: %(unit)s (the category's default department in this district).")
+                              % {"unit": proposed.name})
+    intros["dispatch"] = " ".join(dispatch_lines)
+    if pending is not None:
+        waited = working_hours_between(pending.requested_at, now)
+        intros["extension_decision"] = _(
+            "%(unit)s asks for %(days)s more working days: %(reason)s. Waiting %(hours)s working hours "
+            "so far; ticking the box below adds them to the new deadline too."
+        ) % {"unit": pending.unit.name, "days": pending.days, "reason": pending.reason,
+             "hours": number_format(round(waited, 1), decimal_pos=1)}
+    if case.status in (Case.Status.REPORTED, Case.Status.ACCEPTED) and case.centre.parent_id:
+        upper = Area.objects.filter(pk=case.centre.parent_id).values_list("name", flat=True).first()
+        intros["escalate"] = _("The case goes to %(centre)s and leaves this centre's queue.") % {"centre": upper}
+    return intros
+
+
+def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None,
+            intros: Mapping[str, str] | None = None) -> list[Panel]:
     panels: list[Panel] = []
     for key, panel_actions in PANELS:
         shown = [a for a in panel_actions if a in actions]
@@ -441,6 +451,7 @@ def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None
             buttons=buttons,
             folded=key in FOLDED_PANELS and not form.is_bound,
             multipart=form.is_multipart(),
+            intro=(intros or {}).get(key, ""),
         ))
     return panels
 
@@ -467,21 +478,32 @@ def _detail_page(
     now = timezone.now()
     # Read once: the panels and the duplicate candidates both depend on it.
     actions = available_actions(request.user, case)
+    pending = pending_extension(case=case)
+    co_handlers = list(case.co_handlers.select_related("unit").order_by("unit__name"))
+    near = float(settings.NEAR_DEADLINE_WORKING_HOURS)
+    running = running_deadline(case)
     return page(request, "cases/case_detail.html", {
         "case": case,
         "events": [(event, ROLE_LABELS.get(event.role, event.role)) for event in events],
         "photos": photos,
         "map_data": map_data,
-        "panels": _panels(case, actions, bound),
+        "panels": _panels(case, actions, bound, _panel_intros(case, events, pending, now)),
+        "next_step": next_step(case, pending=pending,
+                               open_co_handlers=[c.unit.name for c in co_handlers if c.reported_at is None]),
+        "running_left": time_left(running, now=now, near_hours=near),
+        "sign_left": time_left(case.sign_deadline, now=now, near_hours=near)
+        if case.status == Case.Status.DISPATCHED else None,
+        "handle_left": time_left(case.handle_deadline, now=now, near_hours=near)
+        if case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS) else None,
         "action_error": error,
         "sign_overdue": case.status == Case.Status.DISPATCHED and _past(case.sign_deadline, now),
         "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
         and _past(case.handle_deadline, now),
-        "pending_extension": pending_extension(case=case),
+        "pending_extension": pending,
         "contact": contact_of(case).masked(),
         "may_reveal": may_reveal_contact(request.user, case),
         "revealed": revealed,
-        "co_handlers": list(case.co_handlers.select_related("unit").order_by("unit__name")),
+        "co_handlers": co_handlers,
         # Only the centre, deciding on a new report, needs the candidates and the merge button.
         "duplicates": possible_duplicates(case=case, user=request.user)
         if case.status == Case.Status.REPORTED and A.REJECT in actions else [],
@@ -510,7 +532,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail_page(request, case, bound=(action, form), error=_("Please correct the errors below."),
                             status=status)
     try:
-        spec.run(case.pk, request.user, form.cleaned_data)
+        moved = spec.run(case.pk, request.user, form.cleaned_data)
     except NotFound:
         raise Http404("No such case") from None
     except DomainError as error:
@@ -519,7 +541,18 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         # The page shows the case as it is now: a conflicting move may have changed it.
         case = access_case(user=request.user, case_id=pk)
         return _detail_page(request, case, bound=(action, form), error=error.message, status=error.http_status)
-    messages.success(request, str(spec.done))
+    if moved.duplicate_of_id and action == A.REJECT:
+        # A merge from the queue: say into which case, so the operator can check the pair.
+        original = Case.objects.filter(pk=moved.duplicate_of_id).values_list("number", flat=True).first()
+        messages.success(request, _("Merged into %(number)s as a duplicate.") % {"number": original})
+    else:
+        messages.success(request, str(spec.done))
+    # Quick actions in a queue row come back to the queue, filters and page kept.
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("case-detail", pk=case.pk)
 
 

@@ -285,6 +285,8 @@ DUPLICATE_DAYS = envint("DUPLICATE_DAYS", "7")
 NOTIFY_ON_COMMIT = envbool("NOTIFY_ON_COMMIT", "true")
 # Handling units are warned this many hours before a handling deadline.
 DEADLINE_WARNING_HOURS = envfloat("DEADLINE_WARNING_HOURS", "4")
+# Queues mark a running deadline "near" within this many working hours (and amber).
+NEAR_DEADLINE_WORKING_HOURS = envfloat("NEAR_DEADLINE_WORKING_HOURS", "4")
 # The most rows one CSV/XLSX export may hold; more is a 400 asking to narrow the filters.
 EXPORT_MAX_ROWS = envint("EXPORT_MAX_ROWS", "50000")
 # A closed case may be reopened by its centre within this many days.
