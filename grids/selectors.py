@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Case as When_
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import IntegerField, Max, QuerySet, Value, When
 from django.http import Http404
 
-from cases.models import Case
+from cases.models import Case, Category
 from cases.permissions import roles_of
 from cases.selectors import case_list_visible_to
 from grids.models import PatrolTask
@@ -55,3 +55,17 @@ def cases_to_verify_on_site(*, user: AnyUser) -> QuerySet[Case]:
         .defer("grid_cell__geom", "centre__geom", "location")
         .order_by("handle_deadline", "reported_at")
     )
+
+
+def recent_categories(*, user: AnyUser, limit: int = 4) -> list[Category]:
+    """The active categories this person reported under most recently, newest first: the
+    one-tap choices on the report form (a grid worker files the same few kinds all week)."""
+    recent = (
+        Case.objects.filter(reporter_id=user.pk, category__active=True, category__parent__isnull=False)
+        .values("category_id")
+        .annotate(last=Max("reported_at"))
+        .order_by("-last")[:limit]
+    )
+    ids = [row["category_id"] for row in recent]
+    by_id = Category.objects.select_related("parent").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
