@@ -74,7 +74,7 @@
       title.textContent = (draft.label ? draft.label + " · " : "") + (draft.description || "").slice(0, 80);
       var meta = document.createElement("p");
       meta.className = "meta";
-      meta.textContent = new Date(draft.savedAt).toLocaleString() + " · " +
+      meta.textContent = new Date(draft.savedAt).toLocaleString(document.documentElement.lang || undefined) + " · " +
         fmt(section.dataset.msgPhotos, { count: draft.photos.length });
       var status = document.createElement("p");
       status.className = "draft-status";

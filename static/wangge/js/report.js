@@ -263,7 +263,7 @@
       if (search) { search.value = ""; filterCategories(); }
       busy(false);
       if (offlineNotice) { offlineNotice.hidden = false; offlineNotice.textContent = form.dataset.msgSaved; }
-      document.getElementById("drafts").scrollIntoView();
+      window.scrollTo(0, 0);
     });
   }
 
