@@ -183,3 +183,37 @@ def test_offline_report_is_kept_then_sent_exactly_once(
     assert Case.objects.count() == 1
     page.context.close()
     assert JS_ERRORS == []
+
+
+def test_refusals_show_in_place(
+    django_db_setup, live_server, settings, tmp_path, browser, photos, town, grid_worker,
+) -> None:
+    """A tenth photo is refused on the phone; a place in another worker's cell comes back
+    from the server as an error on the location, with everything typed still there."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    base = live_server.url
+    JS_ERRORS.clear()
+    ten = [_jpeg(tmp_path / f"p{i}.jpg", (20 * i, 100, 100)) for i in range(10)]
+    page = sign_in(browser, base, grid_worker.username, phone=True)
+    page.goto(f"{base}/cases/report/")
+    page.get_by_label("Photos", exact=True).set_input_files([str(p) for p in ten])
+    assert page.locator("#photo-previews img").count() == 9
+    assert "At most 9 photos" in page.locator("#photo-status").inner_text()
+    assert page.evaluate("document.getElementById('id_photo').files.length") == 9
+    shot(page, "worker-report-ten-photos")
+
+    page.get_by_label("Category", exact=True).select_option(label="占道经营")
+    page.get_by_label("Description").fill("别的网格里的问题")
+    elsewhere = centre_of(2, 0)  # town.cells[4], another worker's
+    page.get_by_text("Enter coordinates by hand").click()
+    page.get_by_label("Longitude").fill(f"{elsewhere.x:.6f}")
+    page.get_by_label("Latitude").fill(f"{elsewhere.y:.6f}")
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_selector("text=not one of your cells")
+    assert page.get_by_label("Description").input_value() == "别的网格里的问题"
+    assert page.locator("#photo-previews img").count() == 9  # no photo to choose again
+    assert not Case.objects.exists()
+    shot(page, "worker-report-outside-cells")
+    page.context.close()
+    # The 400 answer is logged by the browser as a failed load; nothing else may be.
+    assert [e for e in JS_ERRORS if "status of 400" not in e] == []

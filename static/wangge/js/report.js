@@ -69,8 +69,10 @@
       if (map) { map.setView([la0, lng0], 16); }
     }
   }
+  // On every keystroke, not on change: a change fires as focus leaves for the send button,
+  // and the readout growing a line then moves the button from under the finger.
   [lon, lat].forEach(function (input) {
-    input.addEventListener("change", function () {
+    input.addEventListener("input", function () {
       var x = parseFloat(lon.value), y = parseFloat(lat.value);
       if (!isNaN(x) && !isNaN(y) && system.value === "wgs84") { show(x, y); if (map) { map.setView([y, x]); } }
     });
@@ -234,7 +236,12 @@
   var offlineNotice = document.getElementById("offline-notice");
   var drafts = window.wangge && window.wangge.drafts;
 
-  function showOffline() { if (offlineNotice) { offlineNotice.hidden = navigator.onLine; } }
+  var offlineText = offlineNotice ? offlineNotice.textContent : "";
+  function showOffline() {
+    if (!offlineNotice) { return; }
+    offlineNotice.hidden = navigator.onLine;
+    offlineNotice.textContent = offlineText;
+  }
   window.addEventListener("online", showOffline);
   window.addEventListener("offline", showOffline);
   showOffline();
@@ -267,6 +274,35 @@
     });
   }
 
+  // The server's refusal, shown next to the fields without reloading: the photos chosen
+  // stay chosen (a reload would ask for all of them again).
+  function showErrors(answer) {
+    form.querySelectorAll(".js-error").forEach(function (node) { node.remove(); });
+    var first = null;
+    Object.keys(answer.errors || {}).forEach(function (name) {
+      var list = document.createElement("ul");
+      list.className = "errorlist js-error";
+      list.setAttribute("role", "alert");
+      answer.errors[name].forEach(function (message) {
+        var li = document.createElement("li");
+        li.textContent = message;
+        list.appendChild(li);
+      });
+      var input = name === "__all__" ? null : form.querySelector('[name="' + name + '"]');
+      var place = input && input.closest("fieldset.location");
+      if (place) {
+        place.querySelector("legend").after(list);
+      } else if (input && input.type !== "hidden") {
+        input.closest(".field").querySelector("label").after(list);
+      } else {
+        form.prepend(list);
+      }
+      if (!first) { first = list; }
+    });
+    busy(false);
+    if (first) { first.scrollIntoView({ block: "center" }); }
+  }
+
   form.addEventListener("submit", function (event) {
     if (!form.checkValidity()) { return; }
     if (!drafts || !drafts.available || !window.fetch || !canKeep) {
@@ -284,11 +320,13 @@
       headers: { Accept: "application/json" }
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
-      if (response.ok && type.indexOf("application/json") !== -1) {
-        return response.json().then(function (answer) { window.location.assign(answer.url); });
+      if (type.indexOf("application/json") !== -1 && response.status < 500) {
+        return response.json().then(function (answer) {
+          if (response.ok) { window.location.assign(answer.url); } else { showErrors(answer); }
+        });
       }
-      // Refused: post the form itself, so the errors show in place with what was typed.
-      // Same client key: nothing was filed, so nothing is filed twice.
+      // Anything else (a login page after a timeout, a server error): post the form itself
+      // and let the page say it. Same client key: nothing was filed, so nothing twice.
       form.submit();
     }, function () {
       // No answer at all: the network is gone. Keep it on the phone.
