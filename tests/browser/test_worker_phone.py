@@ -107,6 +107,10 @@ def test_grid_worker_day_on_a_phone(
     assert case.attachments.count() == 2
     assert page.get_by_text(f"Case {case.number} filed.").is_visible()
     shot(page, "worker-case-filed-360")
+    page.get_by_role("link", name="My reports").click()
+    assert page.get_by_role("link", name="Open 2").get_attribute("aria-current") == "page"
+    assert page.get_by_text(case.number).is_visible()
+    shot(page, "worker-my-reports-360")
 
     # Verify the handled case on site, with a photo.
     page.goto(f"{base}/worker/today/")
@@ -181,7 +185,28 @@ def test_offline_report_is_kept_then_sent_exactly_once(
     ) == 0
     assert Case.objects.filter(client_key=key).count() == 1
     assert Case.objects.count() == 1
-    page.context.close()
+
+    # A second draft, made offline on a page that is then closed: the next page opened
+    # once the network is back (Today) sends it on load.
+    page.get_by_label("Category", exact=True).select_option(label="乱堆乱放")
+    page.get_by_label("Description").fill("楼道堆放杂物")
+    tap(page, target.x, target.y)
+    second_key = page.locator("[name=client_key]").input_value()
+    context = page.context
+    context.set_offline(True)
+    page.get_by_role("button", name="Send report").click()
+    page.locator("#drafts-list li.draft").wait_for()
+    page.close()
+    context.set_offline(False)
+    today = context.new_page()
+    today.on("pageerror", lambda error: JS_ERRORS.append(f"today: {error}"))
+    today.goto(f"{base}/worker/today/")
+    today.wait_for_selector("#drafts-list li.draft[data-state=sent]")
+    second = Case.objects.get(client_key=second_key)
+    assert f"Sent: case {second.number}" in today.locator("#drafts-list").inner_text()
+    shot(today, "worker-draft-sent-on-load")
+    assert Case.objects.count() == 2
+    context.close()
     assert JS_ERRORS == []
 
 
