@@ -29,6 +29,10 @@ _OTHER_SIGNATURES = {b"GIF87a": "GIF", b"GIF89a": "GIF", b"BM": "BMP", b"II*\x00
 _OTHER_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"avif": "AVIF"}
 
 
+# Photos one report or action may carry: a phone's picker shows nine at a time (九宫格).
+MAX_PHOTOS = 9
+
+
 class PayloadTooLarge(DomainError):
     http_status = 413
     code = "too_large"

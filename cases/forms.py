@@ -12,7 +12,7 @@ from django.core.files.base import File
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cases.attachments import PayloadTooLarge, validate_photo
+from cases.attachments import MAX_PHOTOS, PayloadTooLarge, validate_photo
 from cases.errors import DomainError
 from cases.models import Case, Category, DepartmentUnit
 from cases.selectors import leaf_categories
@@ -26,6 +26,34 @@ class PhotoInput(forms.FileInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs={"accept": PHOTO_ACCEPT, "capture": "environment", **(attrs or {})})
+
+
+class MultiplePhotoInput(PhotoInput):
+    allow_multiple_selected = True
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"multiple": True, **(attrs or {})})
+
+
+class MultiplePhotoField(forms.FileField):
+    """Up to MAX_PHOTOS photos, each checked like a single one; the cleaned value is a list.
+    A tenth is refused as a whole (nothing is silently dropped)."""
+
+    widget = MultiplePhotoInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[File]:
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(
+                _("At most %(max)d photos; you chose %(count)d. Remove some and send again."),
+                code="too_many", params={"max": MAX_PHOTOS, "count": len(files)},
+            )
+        if not files:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        cleaned = [super(MultiplePhotoField, self).clean(f, initial) for f in files]
+        return [clean_photo_field(f) for f in cleaned if f is not None]  # type: ignore[misc]
 
 
 def clean_photo_field(photo: File | None) -> File | None:
@@ -81,7 +109,8 @@ class ReportForm(DomainErrorFormMixin, forms.Form):
                  (CoordSystem.BD09, _("BD-09 (Baidu)"))],
         initial=CoordSystem.WGS84,
     )
-    photo = forms.FileField(label=_("Photo"), required=False, widget=PhotoInput)
+    photo = MultiplePhotoField(label=_("Photos"), required=False,
+                               help_text=_("Up to 9 photos: take them or choose them from the phone."))
     # The person who raised it, when there is one (cases.personal_data checks the values and
     # the service stores them encrypted); autocomplete off on a shared phone.
     reporter_name = forms.CharField(label=_("Name"), max_length=50, required=False,
@@ -111,9 +140,6 @@ class ReportForm(DomainErrorFormMixin, forms.Form):
             raise forms.ValidationError(_("Choose a category from the list."))
         return category
 
-    def clean_photo(self) -> File | None:
-        return clean_photo_field(self.cleaned_data.get("photo"))
-
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -134,7 +160,20 @@ class NoteForm(DomainErrorFormMixin, forms.Form):
 
 
 class RequiredNoteForm(NoteForm):
-    """Verify fail: the note says what is still wrong."""
+    """Urge: the note says what is expected."""
+
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifyForm(NoteForm):
+    """Verify pass: an optional note and photos of what the verifier saw (a grid worker on
+    site takes them)."""
+
+    photo = MultiplePhotoField(label=_("Photos from the site"), required=False)
+
+
+class VerifyFailForm(VerifyForm):
+    """Verify fail: the note says what is still wrong; photos show it."""
 
     note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.attachments import prepare_photo, validate_photo
+from cases.attachments import MAX_PHOTOS, prepare_photo, validate_photo
 from cases.errors import (
     Conflict,
     InvalidInput,
@@ -283,10 +283,13 @@ def case_report_or_replay(
     reporter_name: str = "",
     reporter_phone: str = "",
     reporter_id_number: str = "",
+    within_cells: Collection[int] | None = None,
     at: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     """case_report, also saying whether this call filed the case (True) or found the one
     filed before with the same client_key (False: the API answers 200 instead of 201).
+    `within_cells`, when given, are the only cells the point may lie in (a grid worker
+    reports in their own cells): a point elsewhere is refused naming the cell it is in.
 
     Locks nothing: the case is new, and a concurrent report with the same client_key loses
     on the unique index and returns the winner's case. The insert of the case and its event
@@ -301,6 +304,8 @@ def case_report_or_replay(
             return _same_reporter(Case.objects.get(pk=existing_id), actor), False
     if category.parent_id is None or not category.active:
         raise InvalidInput(_("Choose a specific, active category."), field="category")
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput(_("At most %(max)d photos per report.") % {"max": MAX_PHOTOS}, field="photos")
     for photo in photos:
         validate_photo(photo)
     cell = grid_cell_for_point(location)
@@ -314,6 +319,12 @@ def case_report_or_replay(
             )
         raise OutsideCity(
             _("The point (%(x).6f, %(y).6f) is not inside any grid cell of the city.") % {"x": location.x, "y": location.y},
+            field="location",
+        )
+    if within_cells is not None and cell.pk not in within_cells:
+        raise InvalidInput(
+            _("This place is in grid cell %(cell)s, which is not one of your cells. Choose a place inside "
+              "your cells.") % {"cell": f"{cell.name} ({cell.code})"},
             field="location",
         )
     # Read before the transaction opens, so it holds no snapshot while Python works.
@@ -514,20 +525,31 @@ def case_report_handled(
 
 @transaction.atomic
 def case_verify(
-    *, case_id: int, actor: AnyUser | None, passed: bool, note: str = "", at: dt.datetime | None = None
+    *,
+    case_id: int,
+    actor: AnyUser | None,
+    passed: bool,
+    note: str = "",
+    photos: Sequence[File] = (),
+    at: dt.datetime | None = None,
 ) -> Case:
     """The centre (or the grid worker on site) checks the result: pass closes the case,
-    fail sends it back to the unit for rework with a note saying why."""
+    fail sends it back to the unit for rework with a note saying why. Photos taken on site
+    go on the verify event, as on every other action."""
     at = _now(at)
     action = A.VERIFY_PASS if passed else A.VERIFY_FAIL
     if not passed:
         note = _require_text(note, "note")
+    for photo in photos:
+        validate_photo(photo)
     case, role = _begin(case_id, action, actor)
     if passed:
         case.closed_at = at
-        return _move(case, action=action, actor=actor, role=role, at=at, note=note.strip(), fields=["closed_at"])
+        return _move(case, action=action, actor=actor, role=role, at=at, note=note.strip(), fields=["closed_at"],
+                     photos=photos)
     case.rework_count += 1
-    return _move(case, action=action, actor=actor, role=role, at=at, note=note, fields=["rework_count"])
+    return _move(case, action=action, actor=actor, role=role, at=at, note=note, fields=["rework_count"],
+                 photos=photos)
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from django.core.files.base import File
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import exports, services
-from cases.attachments import SERVED_PHOTO_TYPES
+from cases.attachments import MAX_PHOTOS, SERVED_PHOTO_TYPES
 from cases.errors import DomainError, NotFound, NotPermitted
 from cases.forms import (
     DispatchForm,
@@ -51,6 +51,8 @@ from cases.forms import (
     ReportForm,
     RequiredNoteForm,
     ResolveOnSpotForm,
+    VerifyFailForm,
+    VerifyForm,
 )
 from cases.models import Case, CaseEvent, ExtensionRequest
 from cases.permissions import Roles, acting_role, person, roles_of
@@ -66,6 +68,7 @@ from cases.selectors import (
 )
 from cases.worktime import working_hours_between
 from grids.models import Area
+from grids.selectors import recent_categories
 
 if TYPE_CHECKING:
     from cases.permissions import AnyUser
@@ -120,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if roles.is_department_staff:
         return redirect("unit-queue")
     if roles.is_grid_worker:
-        return redirect("case-report")
+        return redirect("worker-today")
     if roles.is_supervisor or roles.is_admin:
         return redirect("supervisor-map")
     if getattr(request.user, "is_staff", False):
@@ -131,48 +134,99 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- grid worker ----------------------------------------------------------------------
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    # The report page's script (and its offline drafts) sends with fetch() and reads JSON;
+    # a form posted without script gets pages and redirects.
+    return "application/json" in request.headers.get("Accept", "")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_report(request: HttpRequest) -> HttpResponse:
+    """The report form. A resubmit with the same client_key (a lost answer, an offline
+    draft sent twice) finds the case filed first and files nothing new."""
     roles = roles_of(request.user)
     _require(roles.is_grid_worker or roles.is_admin)
     if request.method != "POST":
         return _report_page(request, ReportForm())
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _report_page(request, form, status=413 if form.has_too_large_photo() else 400)
+        return _report_refused(request, form, status=413 if form.has_too_large_photo() else 400)
     data = form.cleaned_data
     try:
-        case = services.case_report(
+        case, created = services.case_report_or_replay(
             actor=person(request.user),
             category=data["category"],
             location=data["location"],
             description=data["description"],
             address=data["address"],
             client_key=data["client_key"] or None,
-            photos=[data["photo"]] if data["photo"] else [],
+            photos=data["photo"],
             reporter_name=data["reporter_name"],
             reporter_phone=data["reporter_phone"],
             reporter_id_number=data["reporter_id_number"],
+            # A grid worker reports in their own cells; an administrator anywhere.
+            within_cells=None if roles.is_admin else roles.cell_ids,
         )
     except DomainError as error:
         form.add_domain_error(error)
-        return _report_page(request, form, status=error.http_status)
-    messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
-    return redirect("case-detail", pk=case.pk)
+        return _report_refused(request, form, status=error.http_status)
+    url = reverse("case-detail", args=[case.pk])
+    # An offline draft is sent in the background: its page shows the number, and a flash
+    # message would only surprise the person on whatever page they open next.
+    if request.headers.get("X-Wangge-Draft"):
+        pass
+    elif created:
+        messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
+    else:
+        messages.info(request, _("Case %(number)s was already filed; nothing new was filed.") % {"number": case.number})
+    if _wants_json(request):
+        return JsonResponse({"id": case.pk, "number": case.number, "url": url, "replayed": not created},
+                            status=201 if created else 200)
+    return redirect(url)
+
+
+def _report_refused(request: HttpRequest, form: ReportForm, *, status: int) -> HttpResponse:
+    if _wants_json(request):
+        errors = {name or "__all__": [e["message"] for e in items] for name, items in form.errors.get_json_data().items()}
+        first = next(iter(errors.values()), [""])[0]
+        return JsonResponse({"detail": first, "errors": errors}, status=status)
+    return _report_page(request, form, status=status)
 
 
 def _report_page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
     return page(request, "cases/report.html", {
-        "form": form, "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "form": form,
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "max_photos": MAX_PHOTOS,
+        "recent_categories": recent_categories(user=request.user),
     }, status=status)
+
+
+# My reports, as two tabs: still moving, and finished (closed, or rejected by the centre).
+FINISHED = (Case.Status.CLOSED, Case.Status.REJECTED)
 
 
 @login_required
 @require_GET
 def my_reports(request: HttpRequest) -> HttpResponse:
-    qs = case_list_visible_to(user=request.user).filter(reporter=person(request.user)).order_by("-reported_at")
-    return _case_list(request, qs, title=_("My reports"), empty=_("You have not filed any reports yet."))
+    """GET /cases/mine/?show=open|closed: the person's own reports with their status."""
+    show = "closed" if request.GET.get("show") == "closed" else "open"
+    mine = case_list_visible_to(user=request.user).filter(reporter=person(request.user))
+    counts = mine.order_by().aggregate(
+        closed=Count("pk", filter=Q(status__in=FINISHED)), open=Count("pk", filter=~Q(status__in=FINISHED))
+    )
+    qs = mine.filter(status__in=FINISHED) if show == "closed" else mine.exclude(status__in=FINISHED)
+    empty = _("None of your reports is finished yet.") if show == "closed" else _("No open reports. Well done.")
+    if not counts["open"] and not counts["closed"]:
+        empty = _("You have not filed any reports yet.")
+    return page(request, "cases/my_reports.html", {
+        "page_obj": _paginate(request, qs.order_by("-reported_at")),
+        "show": show,
+        "counts": counts,
+        "empty": empty,
+        "now": timezone.now(),
+    })
 
 
 # --- the case page and its actions ----------------------------------------------------
@@ -247,7 +301,8 @@ def _handled(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
 
 
 def _verify_pass(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_verify(case_id=pk, actor=person(user), passed=True, note=d["note"])
+    return services.case_verify(case_id=pk, actor=person(user), passed=True, note=d["note"],
+                                photos=d.get("photo") or [])
 
 
 def _urge(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
@@ -255,7 +310,8 @@ def _urge(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
 
 
 def _verify_fail(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_verify(case_id=pk, actor=person(user), passed=False, note=d["note"])
+    return services.case_verify(case_id=pk, actor=person(user), passed=False, note=d["note"],
+                                photos=d.get("photo") or [])
 
 
 @dataclass(frozen=True)
@@ -282,8 +338,8 @@ ACTIONS: dict[str, ActionSpec] = {
     A.SIGN_FOR: ActionSpec(EmptyForm, _sign_for, gettext_lazy("Signed for.")),
     A.RETURN: ActionSpec(ReasonForm, _return, gettext_lazy("Returned to the centre."), danger=True),
     A.REPORT_HANDLED: ActionSpec(HandledForm, _handled, gettext_lazy("Reported as handled.")),
-    A.VERIFY_PASS: ActionSpec(NoteForm, _verify_pass, gettext_lazy("Verified and closed.")),
-    A.VERIFY_FAIL: ActionSpec(RequiredNoteForm, _verify_fail, gettext_lazy("Sent back for rework."), danger=True),
+    A.VERIFY_PASS: ActionSpec(VerifyForm, _verify_pass, gettext_lazy("Verified and closed.")),
+    A.VERIFY_FAIL: ActionSpec(VerifyFailForm, _verify_fail, gettext_lazy("Sent back for rework."), danger=True),
     A.URGE: ActionSpec(RequiredNoteForm, _urge, gettext_lazy("The unit has been urged.")),
 }
 

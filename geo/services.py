@@ -20,6 +20,7 @@ from cases.models import Case, Category
 from geo import risk
 from geo.models import RiskScore
 from grids.models import GridCell
+from grids.services import PATROL_LEVELS, patrol_tasks_for_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +118,9 @@ def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, mod
     Idempotent: a second run for the same day and model updates the same rows in place
     (a different `horizon_days` overwrites the first run's). Locks only the RiskScore rows
     it writes, always in cell-id order, so two concurrent runs for the same day queue
-    behind each other instead of deadlocking. Triggers nothing; patrol tasks for red and
-    orange cells are a later issue."""
+    behind each other instead of deadlocking. A red or orange cell gets one warning patrol
+    task for its grid workers per horizon (grids.services.patrol_tasks_for_warnings, in the
+    same transaction; a re-run adds none)."""
     if model not in MODELS:
         raise ValueError(f"unknown risk model {model!r}; known: {', '.join(MODELS)}")
     started = time.monotonic()
@@ -176,6 +178,11 @@ def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, mod
         update_conflicts=True,
         unique_fields=["cell", "horizon_start", "model"],
         update_fields=["horizon_days", "score", "level", "factors", "computed_at"],
+    )
+    warned = np.flatnonzero(np.isin(levels, PATROL_LEVELS))
+    patrol_tasks_for_warnings(
+        as_of=as_of,
+        warnings=[(int(cell_ids[i]), str(levels[i]), float(scores[i])) for i in warned.tolist()],
     )
     counts = {level: int(np.count_nonzero(levels == level)) for level in risk.LEVELS}
     logger.info(

@@ -97,3 +97,57 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} → {self.cell.code}"
+
+
+class PatrolTask(models.Model):
+    """A task for the grid workers of a cell: a routine patrol, or the patrol a red or
+    orange risk warning calls for (DOMAIN §5). Verification of handled cases is not a
+    task row: it is read from the cases themselves (grids.selectors)."""
+
+    class Kind(models.TextChoices):
+        PATROL = "patrol", _("Patrol")
+        RISK_WARNING = "risk_warning", _("Risk warning patrol")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    cell = models.ForeignKey(GridCell, verbose_name=_("grid cell"), on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PATROL)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    done_note = models.TextField(_("what was found"), blank=True)
+    # The warning behind a risk task: kept as values, so re-scoring never rewrites history.
+    horizon_start = models.DateField(_("horizon start"), null=True, blank=True)
+    risk_level = models.CharField(_("risk level"), max_length=8, blank=True)
+    risk_score = models.FloatField(_("risk score"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("patrol task")
+        verbose_name_plural = _("patrol tasks")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            # One warning patrol per cell and horizon: a re-run of the risk job adds none.
+            models.UniqueConstraint(
+                fields=["cell", "horizon_start"],
+                condition=models.Q(kind="risk_warning"),
+                name="patrol_task_one_warning_per_horizon",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", done_at__isnull=True)
+                | models.Q(status="done", done_at__isnull=False),
+                name="patrol_task_done_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["cell", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.cell_id} {self.kind} {self.due_date}"

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Notification, RoleAssignment
-from grids.models import GridAssignment
+from grids.models import GridAssignment, PatrolTask
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of
 
@@ -67,6 +67,7 @@ class World:
     photo_id: int
     notification_id: int
     other_unit_id: int
+    task_id: int = 0
     clients: dict[str, Client] = field(default_factory=dict)
 
 
@@ -169,6 +170,13 @@ MATRIX: dict[str, Row] = {
     "notifications-read-all": Row("post", expect(302)),  # to the list, or to the login
     # Another person's notification is a 404, like one that does not exist.
     "notification-open": Row("post", expect(404, anonymous=302, **{GW_A: 302}), lambda w: {"pk": w.notification_id}),
+    "worker-today": Row("get", PAGE_FOR["grid_worker"]),
+    # A patrol task of cell A: its worker (and admins) complete it; the worker of cell B
+    # gets 404 as for a missing one; other roles are refused before any lookup.
+    "task-done": Row(
+        "post", expect(403, anonymous=302, **{GW_A: 302, ADMIN: 302, GW_B: 404}),
+        lambda w: {"pk": w.task_id}, lambda w: {"note": "巡查无异常"},
+    ),
     "centre-queue": Row("get", PAGE_FOR["centre"]),
     "unit-queue": Row("get", PAGE_FOR["unit"]),
     "supervisor-counts": Row("get", PAGE_FOR["supervisor"]),
@@ -242,7 +250,8 @@ def world(town, verify_otp) -> World:
     services.case_dispatch(case_id=case.pk, actor=people[C_COMMUNITY], unit=town.unit)
     note = Notification.objects.create(recipient=people[GW_A], case=case, kind=Notification.Kind.ACTION_NEEDED,
                                        key="matrix", created_at=timezone.now())
-    w = World(case.pk, case.attachments.get().pk, note.pk, town.other_unit.pk)
+    task = PatrolTask.objects.create(cell=town.cells[0], title="matrix", due_date=timezone.localdate())
+    w = World(case.pk, case.attachments.get().pk, note.pk, town.other_unit.pk, task.pk)
     for persona in PERSONAS:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         if persona != ANON:

@@ -130,7 +130,7 @@ def test_staff_need_it_and_others_do_not(en_client, grid_worker) -> None:
     form_login(staff, "staffer")
     assert staff.get(reverse("home"))["Location"].startswith(OTP_URL)
     form_login(en_client, "gw_a")
-    assert en_client.get(reverse("home"))["Location"] == reverse("case-report")
+    assert en_client.get(reverse("home"))["Location"] == reverse("worker-today")
     # A grid worker sent to the page goes on: nothing to enrol.
     assert en_client.get(OTP_URL + "?next=/cases/mine/")["Location"] == "/cases/mine/"
     assert not TOTPDevice.objects.filter(user=grid_worker).exists()

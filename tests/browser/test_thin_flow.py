@@ -53,9 +53,11 @@ def test_thin_flow_in_chromium(
     base = live_server.url
     JS_ERRORS.clear()
 
-    # 1. Grid worker, on a phone: the start page is the report form.
+    # 1. Grid worker, on a phone: the start page is Today, one tap from the report form.
     page = sign_in(browser, base, grid_worker.username, phone=True)
-    assert page.url.endswith("/cases/report/")
+    assert page.url.endswith("/worker/today/")
+    page.get_by_role("link", name="Report a problem").click()
+    page.wait_for_url(re.compile(r"/cases/report/$"))
     page.get_by_label("Category").select_option(label="占道经营")
     page.get_by_label("Description").fill("人行道上有流动摊位")
     page.wait_for_selector("#report-map[data-ready=true]")
@@ -67,7 +69,7 @@ def test_thin_flow_in_chromium(
     )
     page.locator("#report-map").click(position={"x": xy[0], "y": xy[1]})
     assert page.locator("#location-readout").inner_text() != "No place chosen yet."
-    page.get_by_label("Photo", exact=True).set_input_files(str(photo_file))
+    page.get_by_label("Photos", exact=True).set_input_files(str(photo_file))
     shot(page, "01-report-form")
     page.get_by_role("button", name="Send report").click()
     page.wait_for_url(re.compile(r"/cases/\d+/$"))

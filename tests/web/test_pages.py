@@ -45,7 +45,7 @@ def test_wrong_password_shows_error(client: Client, grid_worker) -> None:
 @pytest.mark.parametrize(
     ("persona", "target"),
     [
-        ("grid_worker", "case-report"),
+        ("grid_worker", "worker-today"),
         ("centre_operator", "centre-queue"),
         ("dept_officer", "unit-queue"),
         ("supervisor", "supervisor-map"),

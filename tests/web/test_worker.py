@@ -1,0 +1,217 @@
+"""The grid worker's screens through the web: Today, task done, the report's 9-photo limit,
+recent categories, points outside the worker's cells, JSON answers and replays (offline
+drafts), My reports tabs, and verifying a handled case on site with photos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.models import Attachment, Case, CaseEvent
+from grids.models import PatrolTask
+from tests.cases.photos import jpeg
+from tests.factories import CategoryFactory, centre_of
+from tests.web.conftest import advance
+from tests.web.test_report import URL, form_data
+
+TODAY = reverse("worker-today")
+
+
+def _task(town, cell: int = 0, **kwargs) -> PatrolTask:
+    values = {"cell": town.cells[cell], "title": "例行巡查", "due_date": timezone.localdate()}
+    values.update(kwargs)
+    return PatrolTask.objects.create(**values)
+
+
+def test_today_lists_my_open_tasks_warnings_first_and_cases_to_verify(
+    login, town, grid_worker, centre_operator, dept_officer, file_case
+) -> None:
+    patrol = _task(town, 0, title="例行巡查县前1")
+    warning = _task(town, 1, kind=PatrolTask.Kind.RISK_WARNING, risk_level="red",
+                    horizon_start=timezone.localdate(), due_date=timezone.localdate() + dt.timedelta(days=1))
+    _task(town, 4, title="别人的任务")
+    handled = advance(file_case(), Case.Status.HANDLED, town=town, centre_operator=centre_operator,
+                      dept_officer=dept_officer)
+    still_open = file_case()
+    response = login(grid_worker).get(TODAY)
+    assert response.status_code == 200
+    html = response.text
+    assert "Red risk warning: patrol this cell" in html
+    assert html.index(f'id="task-{warning.pk}"') < html.index(f'id="task-{patrol.pk}"')
+    assert "别人的任务" not in html
+    assert handled.number in html and still_open.number not in html
+    assert f'href="{URL}"' in html and "Report a problem" in html
+
+
+def test_task_done_with_a_note_then_again_is_409(login, town, grid_worker) -> None:
+    task = _task(town)
+    client = login(grid_worker)
+    url = reverse("task-done", args=[task.pk])
+    assert client.post(url, {"note": ""}).status_code == 400
+    response = client.post(url, {"note": "消防通道畅通"})
+    assert response.status_code == 302 and response["Location"] == TODAY
+    task.refresh_from_db()
+    assert task.status == PatrolTask.Status.DONE and task.done_by == grid_worker
+    again = client.post(url, {"note": "再来一次"})
+    assert again.status_code == 409
+    assert "already marked done" in again.text
+    task.refresh_from_db()
+    assert task.done_note == "消防通道畅通"
+
+
+def test_worker_of_another_cell_gets_404_for_the_task(login, town, grid_worker, outsider) -> None:
+    task = _task(town, 0)
+    response = login(outsider).post(reverse("task-done", args=[task.pk]), {"note": "x"})
+    assert response.status_code == 404
+    assert f"task-{task.pk}" not in login(outsider).get(TODAY).text
+    task.refresh_from_db()
+    assert task.status == PatrolTask.Status.OPEN
+
+
+def test_nine_photos_are_filed(login, town, grid_worker) -> None:
+    photos = [jpeg(f"p{i}.jpg") for i in range(9)]
+    response = login(grid_worker).post(URL, form_data(town, photo=photos))
+    assert response.status_code == 302
+    assert Case.objects.get().attachments.count() == 9
+
+
+def test_a_tenth_photo_is_refused_and_nothing_is_filed(login, town, grid_worker) -> None:
+    photos = [jpeg(f"p{i}.jpg") for i in range(10)]
+    response = login(grid_worker).post(URL, form_data(town, photo=photos, description="十张照片"))
+    assert response.status_code == 400
+    assert "At most 9 photos; you chose 10" in response.text
+    assert "十张照片" in response.text  # nothing typed is lost
+    assert not Case.objects.exists() and not Attachment.objects.exists()
+
+
+def test_the_service_refuses_a_tenth_photo_too(town, grid_worker) -> None:
+    from cases.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                             description="x", photos=[jpeg(f"p{i}.jpg") for i in range(10)])
+    assert not Case.objects.exists()
+
+
+def test_each_photo_is_still_checked(login, town, grid_worker) -> None:
+    from tests.cases.photos import fake_jpeg
+
+    response = login(grid_worker).post(URL, form_data(town, photo=[jpeg(), fake_jpeg()]))
+    assert response.status_code == 400
+    assert not Case.objects.exists()
+
+
+def test_oversize_photo_among_several_is_413(login, town, grid_worker, settings) -> None:
+    settings.MAX_UPLOAD_BYTES = 2000
+    response = login(grid_worker).post(URL, form_data(town, photo=[jpeg(), jpeg("big.jpg", size=(400, 300))]))
+    assert response.status_code == 413
+    assert not Case.objects.exists()
+
+
+def test_recent_categories_are_my_latest_first(login, town, grid_worker, outsider) -> None:
+    third = CategoryFactory(code="0303", name="乱贴广告", parent=town.category.parent, default_department=town.department)
+    unused = CategoryFactory(code="0304", name="没人用过", parent=town.category.parent,
+                             default_department=town.department)
+    base = timezone.now() - dt.timedelta(days=3)
+    for i, category in enumerate([town.category, town.spot_category, town.category, third]):
+        services.case_report(actor=grid_worker, category=category, location=centre_of(0, 0), description="x",
+                             at=base + dt.timedelta(hours=i))
+    services.case_report(actor=outsider, category=unused, location=centre_of(2, 0), description="y")
+    html = login(grid_worker).get(URL).text
+    chips = [html.index(f'data-category="{c.pk}"') for c in (third, town.category, town.spot_category)]
+    assert chips == sorted(chips)  # newest first, each once
+    assert html.count(f'data-category="{town.category.pk}"') == 1
+    assert f'data-category="{unused.pk}"' not in html  # another worker's choice
+
+
+def test_no_recent_choices_before_the_first_report(login, town, grid_worker) -> None:
+    assert "data-category=" not in login(grid_worker).get(URL).text
+
+
+def test_point_in_another_workers_cell_is_a_location_error(login, town, grid_worker) -> None:
+    point = centre_of(2, 0)  # town.cells[4]: not the worker's
+    response = login(grid_worker).post(URL, form_data(town, lon=f"{point.x:.7f}", lat=f"{point.y:.7f}"))
+    assert response.status_code == 400
+    assert "not one of your cells" in response.text and town.cells[4].code in response.text
+    assert not Case.objects.exists()
+
+
+def test_json_answer_and_replay_file_one_case(login, town, grid_worker) -> None:
+    client = login(grid_worker)
+    data = form_data(town, photo=[jpeg(), jpeg("b.jpg")])
+    first = client.post(URL, data, HTTP_ACCEPT="application/json", HTTP_X_WANGGE_DRAFT="1")
+    assert first.status_code == 201
+    case = Case.objects.get()
+    assert first.json() == {"id": case.pk, "number": case.number, "url": reverse("case-detail", args=[case.pk]),
+                            "replayed": False}
+    again = client.post(URL, form_data(town, client_key=data["client_key"], photo=[jpeg()]),
+                        HTTP_ACCEPT="application/json")
+    assert again.status_code == 200 and again.json()["replayed"] is True and again.json()["id"] == case.pk
+    assert Case.objects.count() == 1 and case.attachments.count() == 2
+
+
+def test_json_refusal_names_the_field(login, town, grid_worker) -> None:
+    response = login(grid_worker).post(URL, form_data(town, description=""), HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert "description" in response.json()["errors"]
+    assert not Case.objects.exists()
+
+
+def test_my_reports_tabs_and_counts(login, town, grid_worker, centre_operator, dept_officer, file_case) -> None:
+    open_case = file_case(description="还在办")
+    closed = advance(file_case(), Case.Status.CLOSED, town=town, centre_operator=centre_operator,
+                     dept_officer=dept_officer)
+    client = login(grid_worker)
+    html = client.get(reverse("my-reports")).text
+    assert open_case.number in html and closed.number not in html
+    assert 'aria-current="page">Open <span class="count">1</span>' in html
+    closed_html = client.get(reverse("my-reports"), {"show": "closed"}).text
+    assert closed.number in closed_html and open_case.number not in closed_html
+
+
+def _handled_case(town, grid_worker, centre_operator, dept_officer) -> Case:
+    case = services.case_report(actor=centre_operator, category=town.category, location=centre_of(0, 0),
+                                description="井盖缺失", client_key=str(uuid.uuid4()))
+    return advance(case, Case.Status.HANDLED, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
+
+
+def test_grid_worker_verifies_on_site_with_photos(login, town, grid_worker, centre_operator, dept_officer) -> None:
+    case = _handled_case(town, grid_worker, centre_operator, dept_officer)
+    client = login(grid_worker)
+    page = client.get(reverse("case-detail", args=[case.pk])).text
+    assert 'enctype="multipart/form-data"' in page and "Photos from the site" in page
+    response = client.post(reverse("case-action", args=[case.pk, "verify_pass"]),
+                           {"note": "现场已修复", "photo": [jpeg("a.jpg"), jpeg("b.jpg")]})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    event = case.events.get(action=CaseEvent.Action.VERIFY_PASS)
+    assert event.role == "grid_worker" and event.actor == grid_worker
+    assert event.attachments.count() == 2
+
+
+def test_verify_fail_needs_a_note_and_keeps_the_photo_on_the_event(
+    login, town, grid_worker, centre_operator, dept_officer
+) -> None:
+    case = _handled_case(town, grid_worker, centre_operator, dept_officer)
+    client = login(grid_worker)
+    url = reverse("case-action", args=[case.pk, "verify_fail"])
+    assert client.post(url, {"note": "", "photo": [jpeg()]}).status_code == 400
+    assert client.post(url, {"note": "井盖仍缺", "photo": [jpeg()]}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.IN_PROGRESS and case.rework_count == 1
+    assert case.events.get(action=CaseEvent.Action.VERIFY_FAIL).attachments.count() == 1
+
+
+def test_worker_of_another_cell_cannot_verify(login, town, grid_worker, outsider, centre_operator,
+                                              dept_officer) -> None:
+    case = _handled_case(town, grid_worker, centre_operator, dept_officer)
+    response = login(outsider).post(reverse("case-action", args=[case.pk, "verify_pass"]), {"note": ""})
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.status == Case.Status.HANDLED
