@@ -48,14 +48,18 @@ def test_main_pages_have_no_axe_violations(
 
     pages = {
         grid_worker.username: [
-            ("/cases/report/", "report-form"), ("/cases/mine/", "my-reports"), (f"/cases/{reported.pk}/", "case-worker"),
+            ("/worker/today/", "worker-today"), ("/cases/report/", "report-form"), ("/cases/mine/", "my-reports"),
+            (f"/cases/{reported.pk}/", "case-worker"),
         ],
         centre_operator.username: [
             ("/centre/queue/", "centre-queue"), (f"/cases/{reported.pk}/", "case-centre"),
             ("/notifications/", "notifications"), ("/accounts/password_change/", "password-change"),
         ],
         dept_officer.username: [("/unit/queue/", "unit-queue"), (f"/cases/{dispatched.pk}/", "case-unit")],
-        supervisor.username: [("/supervisor/map/", "supervisor-map"), ("/supervisor/counts/", "supervisor-counts")],
+        supervisor.username: [
+            ("/supervisor/map/", "supervisor-map"), ("/supervisor/dashboard/", "supervisor-dashboard"),
+            ("/supervisor/overdue/", "supervisor-overdue"), ("/supervisor/counts/", "supervisor-counts"),
+        ],
     }
     for username, urls in pages.items():
         page = sign_in(browser, base, username, phone=username == grid_worker.username)
