@@ -27,6 +27,7 @@ port; the browser fetches nothing else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -92,13 +93,14 @@ def manage(url: str, *command: str, timeout: int = 900) -> str:
     return done.stdout
 
 
-def prepare(url: str, *, scale: float, cases: int) -> None:
+def prepare(url: str, *, scale: float, cases: int, load: bool = True) -> None:
     """Migrates, loads the city, scores risk and gives the supervisor a known TOTP device."""
     started = time.perf_counter()
-    manage(url, "migrate", "--verbosity", "0")
-    out = manage(url, "load_demo_city", "--scale", str(scale), "--cases", str(cases))
-    print(out.strip().splitlines()[-2])
-    manage(url, "score_risk")
+    if load:
+        manage(url, "migrate", "--verbosity", "0")
+        out = manage(url, "load_demo_city", "--scale", str(scale), "--cases", str(cases))
+        print(out.strip().splitlines()[-2])
+        manage(url, "score_risk")
     account = (
         "from django.contrib.auth import get_user_model\n"
         "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
@@ -120,7 +122,7 @@ def busiest_community(conninfo: str) -> str:
             "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1", [DISTRICT + "%"],
         ).fetchone()
         cells = conn.execute("SELECT count(*) FROM grids_gridcell").fetchone()
-    print(f"grid cells: {cells[0]:,}")
+    print(f"grid cells: {cells[0]:,}", flush=True)
     return str(row[0]) if row else DISTRICT + "001001"
 
 
@@ -146,7 +148,10 @@ def sign_in(browser: Any, base: str) -> Any:
 def timed(page: Any, url: str) -> dict[str, float]:
     """Navigation start → the map-drawn mark, with what the layer cost on the wire."""
     page.goto(url, wait_until="commit")
-    page.wait_for_selector("#supervisor-map[data-drawn]", state="attached", timeout=60_000)
+    page.wait_for_selector("#supervisor-map[data-drawn], #supervisor-map[data-features=error]", state="attached",
+                           timeout=60_000)
+    if page.locator("#supervisor-map").get_attribute("data-features") == "error":
+        raise SystemExit(f"the map could not load its layer: {url}")
     return page.evaluate(
         """() => {
             const mark = performance.getEntriesByName("map-drawn")[0];
@@ -167,6 +172,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=2.8, help="demo city cell multiplier (2.8: 10,018 cells)")
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--use-database", metavar="NAME",
+                        help="a database already loaded this way (kept; only the supervisor's device is set)")
     args = parser.parse_args()
     if not 1 <= args.repeat <= 20:
         parser.error("1 ≤ --repeat ≤ 20")
@@ -178,10 +185,13 @@ def main() -> None:
                     user=db.get("USER") or "postgres", password=db.get("PASSWORD") or "")
     name = f"{db['NAME']}_bench_map"
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}; {chromium}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}; {chromium}",
+          flush=True)
     old_js = (ROOT / "bench" / "old_supervisor_map.js").read_text()
-    with scratch_database(server, name), TemporaryDirectory(prefix="bench-map-") as tmp:
-        prepare(server.url(name), scale=args.scale, cases=args.cases)
+    database = contextlib.nullcontext() if args.use_database else scratch_database(server, name)
+    name = args.use_database or name
+    with database, TemporaryDirectory(prefix="bench-map-") as tmp:
+        prepare(server.url(name), scale=args.scale, cases=args.cases, load=not args.use_database)
         community = busiest_community(server.conninfo(name))
         with gunicorn_server(server.url(name), web, log=Path(tmp) / "gunicorn.log") as (port, _pid), \
                 sync_playwright() as playwright:
@@ -214,7 +224,8 @@ def main() -> None:
                         results[label].append(timed(page, url))
             finally:
                 browser.close()
-    print(f"navigation start → layer painted, cache disabled, median (best) of {args.repeat}:")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"navigation start → layer painted, cache disabled, median (best) of {args.repeat}; load average {load}:")
     base_median = statistics.median(r["seconds"] for r in results[scenarios[0][0]])
     for label, _url in scenarios:
         runs = results[label]

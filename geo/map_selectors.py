@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Subquery
 from django.http import Http404
@@ -149,8 +150,8 @@ def map_selection(*, user: AnyUser, code: str | None) -> MapSelection:
 
 def _child_level_of_roots(roots: tuple[Place, ...]) -> str:
     # The roots themselves are drawn: their (shallowest) level names the layer.
-    order = [Area.Level.CITY, Area.Level.DISTRICT, Area.Level.STREET, Area.Level.COMMUNITY]
-    return min((r.level for r in roots), key=order.index, default=Area.Level.DISTRICT)
+    order: list[str] = [Area.Level.CITY, Area.Level.DISTRICT, Area.Level.STREET, Area.Level.COMMUNITY]
+    return min((r.level for r in roots), key=order.index, default=str(Area.Level.DISTRICT))
 
 
 def _selection(place: Place, roots: tuple[Place, ...]) -> MapSelection:
@@ -248,8 +249,14 @@ def map_layer(*, user: AnyUser, selection: MapSelection, risk_model: str, cells:
     selection's level; without, a JSON array of the properties (the page's table)."""
     now = now or timezone.now()
     draw_cells = cells or selection.child_level == CELL
-    stats_sql, stats_params = _cell_stats_sql(user=user, selection=selection, risk_model=risk_model, now=now,
-                                              cells=draw_cells)
+    empty = '{"type": "FeatureCollection", "features": []}' if geometry else "[]"
+    if not selection.prefixes:
+        return empty  # nobody's jurisdiction: an administrator before any area is loaded
+    try:
+        stats_sql, stats_params = _cell_stats_sql(user=user, selection=selection, risk_model=risk_model, now=now,
+                                                  cells=draw_cells)
+    except EmptyResultSet:  # a queryset the ORM knows to be empty has no SQL
+        return empty
     tolerance, decimals = DETAIL[selection.level]
     params: list[Any] = []
     if draw_cells:
@@ -261,7 +268,7 @@ def map_layer(*, user: AnyUser, selection: MapSelection, risk_model: str, cells:
         rows_sql = f"""
             SELECT s.id, s.code, {props} AS props{", " + geom + " AS geometry" if geometry else ""}
             FROM stats s{f" JOIN {GridCell._meta.db_table} g ON g.id = s.id" if geometry else ""}
-        """
+        """  # noqa: S608 - the table name comes from the model; values are bound parameters
         if geometry:
             params += [tolerance, decimals]
     else:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from cases.permissions import roles_of
 from cases.views import page
-from geo.map_selectors import CELL, BadAreaCode, MapSelection, map_layer, map_selection, selection_cases
+from geo.map_selectors import CELL, BadAreaCode, map_layer, map_selection, selection_cases
 from geo.models import RiskScore
 from grids.models import Area
 
@@ -81,7 +81,6 @@ def _labels() -> dict[str, Any]:
         "code": _("Code"),
         "cells": _("Grid cells"),
         "cases_here": _("Open cases of this grid cell"),
-        "show_below": _("Show the places inside"),
         "loading": _("Loading the map…"),
         "failed": _("Could not load the map."),
         "none": _("Nothing to show here."),

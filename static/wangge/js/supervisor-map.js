@@ -203,6 +203,8 @@
       layer.on("click", function (event) { window.location.href = hrefFor(event.layer.feature.properties.code); });
     } else {
       layer.bindPopup(function (target) { return cellPopup(target.feature.properties); });
+      // The popup says all the tooltip did: one box at a time.
+      layer.on("popupopen", function () { layer.closeTooltip(); });
     }
     layer.on("mouseover", function (event) { event.layer.setStyle({ weight: 3, color: "#111" }); });
     layer.on("mouseout", function (event) { layer.resetStyle(event.layer); });
