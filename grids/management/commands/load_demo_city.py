@@ -61,6 +61,10 @@ class Command(BaseCommand):
                 demo.wipe()
             self.stdout.write(f"Loading the Wuxi demo city (seed {seed}, {cases} cases):")
             report = demo.load_demo_city(seed=seed, cases=cases, log=self.stdout.write, scale=scale)
+            # Fresh planner statistics: without them PostgreSQL takes the new tables for empty
+            # and plans nested loops over thousands of rows (where autovacuum is off or slow).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         for note in report.notes:
             self.stdout.write(self.style.WARNING(f"Note: {note}"))
         counts = ", ".join(f"{value:,} {name}" for name, value in report.counts.items())

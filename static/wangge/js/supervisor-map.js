@@ -188,6 +188,7 @@
   }
 
   window.wangge.fetchJSON(element.dataset.layerUrl).then(function (data) {
+    if (window.performance && window.performance.mark) { window.performance.mark("map-data"); }
     features = data.features;
     ["open", "overdue"].forEach(function (key) {
       var max = 0;
@@ -195,19 +196,30 @@
       breaks[key] = breaksFor(max);
     });
     var drillable = features.length && features[0].properties.level !== "cell";
-    layer = L.geoJSON(data, { style: style });
-    // One tooltip and one click handler on the group, not one per feature: 10,000 cells
-    // would otherwise cost 10,000 bindings before the first paint.
-    layer.bindTooltip(function (target) { return summary(target.feature.properties); }, { sticky: true, direction: "top" });
-    if (drillable) {
-      layer.on("click", function (event) { window.location.href = hrefFor(event.layer.feature.properties.code); });
-    } else {
-      layer.bindPopup(function (target) { return cellPopup(target.feature.properties); });
+    // One canvas for all places (static/wangge/js/cells-canvas.js): 10,000 L.Polygon
+    // objects cost over a second before the first paint.
+    layer = L.cellsCanvas(data, { style: style });
+    var tooltip = L.tooltip({ direction: "top", offset: [0, -8] });
+    var shown = null;
+    layer.on("mousemove", function (event) {
+      if (shown !== event.feature) {
+        shown = event.feature;
+        tooltip.setContent(summary(event.feature.properties));
+      }
+      tooltip.setLatLng(event.latlng);
+      if (!map.hasLayer(tooltip) && !map.hasLayer(popup)) { tooltip.addTo(map); }
+    });
+    layer.on("mouseout", function () { shown = null; map.removeLayer(tooltip); });
+    var popup = L.popup();
+    layer.on("click", function (event) {
+      if (drillable) {
+        window.location.href = hrefFor(event.feature.properties.code);
+        return;
+      }
       // The popup says all the tooltip did: one box at a time.
-      layer.on("popupopen", function () { layer.closeTooltip(); });
-    }
-    layer.on("mouseover", function (event) { event.layer.setStyle({ weight: 3, color: "#111" }); });
-    layer.on("mouseout", function (event) { layer.resetStyle(event.layer); });
+      map.removeLayer(tooltip);
+      popup.setLatLng(event.latlng).setContent(cellPopup(event.feature.properties)).openOn(map);
+    });
     layer.addTo(map);
     showLegend(features);
     if (features.length) {
