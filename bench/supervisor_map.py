@@ -165,9 +165,7 @@ def timed(page: Any, url: str) -> dict[str, float]:
             const data = performance.getEntriesByName("map-data")[0];
             const layer = performance.getEntriesByType("resource").filter(
                 (e) => e.name.includes("/api/geo/"))[0] || {};
-            const map = window.wangge && window.wangge.supervisorMap;
-            let drawn = 0;
-            if (map) { map.eachLayer((l) => { if (l.feature) { drawn += 1; } }); }
+            const drawn = Number(document.getElementById("supervisor-map").dataset.features);
             return {seconds: mark.startTime / 1000, draw: data ? (mark.startTime - data.startTime) / 1000 : 0,
                     transfer: layer.transferSize || 0,
                     body: layer.decodedBodySize || 0, server: (layer.responseStart - layer.requestStart) / 1000 || 0,

@@ -28,15 +28,17 @@
       this._ctx = this._canvas.getContext("2d");
       if (!this._rings) { this._project(map); }
       this._restyle();
-      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("moveend zoomend resize viewreset", this._scheduleRedraw, this);
       map.on("mousemove", this._onMouseMove, this);
       map.on("click", this._onClick, this);
       map.on("mouseout", this._onMouseOut, this);
-      this._redraw();
+      this._scheduleRedraw();
     },
 
     onRemove: function (map) {
-      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("moveend zoomend resize viewreset", this._scheduleRedraw, this);
+      L.Util.cancelAnimFrame(this._frame);
+      this._frame = null;
       map.off("mousemove", this._onMouseMove, this);
       map.off("click", this._onClick, this);
       map.off("mouseout", this._onMouseOut, this);
@@ -104,7 +106,7 @@
     setStyle: function (style) {
       if (style) { this.options.style = style; }
       this._restyle();
-      this._redraw();
+      this._scheduleRedraw();
       return this;
     },
 
@@ -120,6 +122,13 @@
       this._groups = Object.keys(groups).map(function (key) { return groups[key]; });
       // Heavier outlines last, so a selected place's outline is not painted over.
       this._groups.sort(function (a, b) { return a.style.weight - b.style.weight; });
+    },
+
+    // A fitBounds fires zoomend, viewreset and moveend together: paint once, next frame.
+    _scheduleRedraw: function () {
+      if (!this._frame) {
+        this._frame = L.Util.requestAnimFrame(function () { this._frame = null; this._redraw(); }, this);
+      }
     },
 
     _redraw: function () {
@@ -152,7 +161,9 @@
             var x = xy[p * 2] * scale - ox, y = xy[p * 2 + 1] * scale - oy;
             if (p === own[r]) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
           }
-          ctx.closePath();
+          // No closePath(): GeoJSON rings end on their first vertex already, and in Chromium
+          // each closePath() on a long path costs time in proportion to the path (measured:
+          // 0.7 s of closePath calls for 10,000 cells, 7 ms without them).
         }
       }
       function visible(i) {
@@ -207,7 +218,7 @@
       var i = this._hit(event.latlng);
       if (i !== this._highlight) {
         this._highlight = i;
-        this._redraw();
+        this._scheduleRedraw();
         this._map.getContainer().classList.toggle("over-place", i >= 0);
       }
       if (i >= 0) { this.fire("mousemove", { feature: this._features[i], latlng: event.latlng }); }
@@ -217,7 +228,7 @@
     _onMouseOut: function () {
       if (this._highlight >= 0) {
         this._highlight = -1;
-        this._redraw();
+        this._scheduleRedraw();
         this._map.getContainer().classList.remove("over-place");
       }
       this.fire("mouseout", {});
