@@ -249,3 +249,22 @@ def test_page_queries_stay_bounded(world, login, admin, django_assert_max_num_qu
     client = login(admin)
     with django_assert_max_num_queries(14):
         assert client.get(PAGE, {"area": "320213001001"}).status_code == 200
+
+
+def test_several_areas_start_at_my_jurisdiction(world, town, login) -> None:
+    # A supervisor of two areas in different districts: no one place holds both.
+    boss = UserFactory(username="boss_two")
+    RoleAssignment.objects.create(user=boss, role=RoleAssignment.Role.SUPERVISOR, area=town.other_community)
+    RoleAssignment.objects.create(user=boss, role=RoleAssignment.Role.SUPERVISOR,
+                                  area=Area.objects.get(code="320214001"))
+    selection = map_selection(user=boss, code=None)
+    assert selection.place is None and selection.child_level == Area.Level.STREET
+    places = layer(boss, None)
+    assert {c: p["open_cases"] for c, p in places.items()} == {"320213001002": 1, "320214001": 1}
+    assert selection_cases(user=boss, selection=selection).count() == 2
+    html = login(boss).get(PAGE).text
+    assert "My jurisdiction" in html and 'href="?area=320214001"' in html
+    # Inside either: the trail starts at "My jurisdiction", then that area.
+    deep = map_selection(user=boss, code="320214001001")
+    assert [p.code for p in deep.trail] == ["320214001", "320214001001"]
+    assert login(boss).get(PAGE, {"area": "320213001001"}).status_code == 404
