@@ -108,6 +108,8 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["href"] = map_query(area=row["code"], measure=measure, cells=cells)
         row["selected"] = row["code"] == area_code
+        # An area's cells at its highest level: "Level I (red) × 3" says more than the level.
+        row["at_highest"] = (row.get("risk_counts") or {}).get(row["risk_level"])
     cases = Paginator(selection_cases(user=request.user, selection=selection), CASES_PER_PAGE).get_page(
         request.GET.get("page")
     )

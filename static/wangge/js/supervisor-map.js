@@ -48,9 +48,12 @@
   function style(feature) {
     var p = feature.properties;
     var isSelected = p.code === selected;
+    // Thousands of cells at district or city zoom: faint hairlines, or the outlines of the
+    // dense centre would paint it grey.
+    var many = element.dataset.showCells === "1";
     return {
-      color: isSelected ? "#111" : "#4a4a4a",
-      weight: isSelected ? 3 : (p.level === "cell" ? 0.6 : 1.2),
+      color: isSelected ? "#111" : (many ? "rgba(40, 40, 40, 0.35)" : "#4a4a4a"),
+      weight: isSelected ? 3 : (many ? 0.4 : (p.level === "cell" ? 0.6 : 1.2)),
       fillColor: fillOf(p),
       fillOpacity: 0.8
     };
@@ -143,7 +146,8 @@
     element.dataset.legend = measure;
   }
 
-  var map = window.wangge.makeMap(element, { preferCanvas: true });
+  // Quarter zoom steps: a city fits its frame instead of shrinking to the zoom below.
+  var map = window.wangge.makeMap(element, { preferCanvas: true, zoomSnap: 0.25 });
   window.wangge.supervisorMap = map;
   var layer = null;
   var features = [];
