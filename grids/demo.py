@@ -1058,7 +1058,7 @@ def _play(
 
 def load_demo_city(
     *, seed: int = 1, cases: int = 400, now: dt.datetime | None = None, log: Callable[[str], object] = print,
-    directory: Path = DATA_DIR,
+    directory: Path = DATA_DIR, scale: float = 1.0,
 ) -> LoadReport:
     """Plans and writes the whole demo. The caller owns the transaction (the command wraps
     the load in one, so a failure leaves nothing behind). Geometry, people and cases draw
@@ -1073,7 +1073,7 @@ def load_demo_city(
         log(f"  {name}: {report.timings[name]:.1f} s")
         clock = time.perf_counter()
 
-    plan = plan_city(read_boundaries(directory), seed=seed)
+    plan = plan_city(read_boundaries(directory), seed=seed, scale=scale)
     lap("plan geometry")
     areas, cells = write_places(plan)
     lap("write areas and cells")

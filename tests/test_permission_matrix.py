@@ -136,6 +136,8 @@ MATRIX: dict[str, Row] = {
         "post", expect(404, anonymous=403, **{GW_A: 200}), lambda w: {"pk": w.notification_id}
     ),
     "api-cells-geojson": Row("get", expect(200, anonymous=403)),
+    # The supervisor map's layer: supervisors (each their own jurisdiction) and admins.
+    "api-map-layer": Row("get", expect(403, **dict.fromkeys((SUP_IN, SUP_OUT, ADMIN), 200))),
     # --- pages -------------------------------------------------------------------------
     "set_language": Row("post", expect(302), data=lambda w: {"language": "en"}),
     "login": Row("get", expect(200)),

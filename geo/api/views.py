@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
@@ -12,7 +12,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from geo.map_selectors import BadAreaCode, map_layer, map_selection
 from geo.selectors import cells_geojson
+from geo.views import require_map_role
 
 # Per-user data: private caches only, and short, so a new case shows within a minute.
 CACHE_SECONDS = 60
@@ -32,6 +34,38 @@ class CellsGeoJSONView(APIView):
     def get(self, request: Request) -> HttpResponse:
         model = request.query_params.get("model") or settings.RISK_DEFAULT_MODEL
         body = cells_geojson(user=request.user, risk_model=str(model))
+        response = HttpResponse(body, content_type="application/geo+json")
+        patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
+        return response
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapLayerView(APIView):
+    """GET /api/geo/map/?area=<code>: what the supervisor's map draws for a selection.
+
+    The areas one level below `area` (default: the person's jurisdiction) with open and
+    overdue case counts and risk levels aggregated by code prefix, or a community's grid
+    cells; `cells=1` asks for every grid cell in the selection instead. Geometry is
+    simplified for the zoom that shows the selection."""
+
+    @extend_schema(
+        summary="The supervisor map's places for a selection, as GeoJSON",
+        parameters=[
+            OpenApiParameter("area", str, description="District (6 digits), street (9), community (12) or cell (15)"),
+            OpenApiParameter("cells", str, description="1: every grid cell in the selection instead of areas"),
+            OpenApiParameter("model", str, description="Risk model (default: the shipped default)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        require_map_role(request.user)
+        try:
+            selection = map_selection(user=request.user, code=request.query_params.get("area") or None)
+        except BadAreaCode:
+            return JsonResponse({"detail": "area must be a code of 6, 9, 12 or 15 digits"}, status=400)
+        model = request.query_params.get("model") or settings.RISK_DEFAULT_MODEL
+        body = map_layer(user=request.user, selection=selection, risk_model=str(model),
+                         cells=request.query_params.get("cells") == "1")
         response = HttpResponse(body, content_type="application/geo+json")
         patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
         return response

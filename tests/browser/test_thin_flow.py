@@ -133,6 +133,9 @@ def test_thin_flow_in_chromium(
                                  score=score, level=level, factors=[{"factor": "cases_7d", "value": int(score)}])
     page = sign_in(browser, base, supervisor.username)
     assert page.url.endswith("/supervisor/map/")
+    # The map opens on the district's streets; every grid cell of it on request.
+    page.get_by_label("Show every grid cell").check()
+    page.wait_for_url(re.compile(r"cells=1"))
     page.wait_for_selector("#supervisor-map[data-features]")
     assert page.locator("#supervisor-map").get_attribute("data-features") == "6"
     assert page.locator("#supervisor-map canvas").count() >= 1

@@ -356,3 +356,9 @@ def test_demo_cells_pass_the_boundary_importers_checks(loaded, tmp_path):
     with translation.override("en"):
         call_command("import_grids", str(path), "--dry-run", stdout=out)
     assert "0 created" in out.getvalue() and "0 changed" in out.getvalue(), out.getvalue()
+
+
+@pytest.mark.parametrize("scale", ["0", "0.01", "10.5"])
+def test_scale_out_of_range_is_refused(db, scale):
+    with pytest.raises(CommandError, match="--scale"):
+        call_command("load_demo_city", "--scale", scale, stdout=io.StringIO())

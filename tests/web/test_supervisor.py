@@ -13,11 +13,12 @@ from tests.factories import UserFactory, centre_of
 from tests.web.conftest import advance
 
 
-def test_map_page_is_a_shell_for_the_cells_endpoint(login, supervisor) -> None:
+def test_map_page_loads_its_layer_from_the_map_endpoint(login, supervisor) -> None:
     response = login(supervisor).get(reverse("supervisor-map"))
     assert response.status_code == 200
     html = response.text
-    assert 'data-cells-url="/api/geo/cells/"' in html
+    # The district supervisor starts at their district (tests/geo/test_supervisor_map.py).
+    assert 'data-layer-url="/api/geo/map/?area=320213"' in html
     assert 'id="map-labels"' in html and "Level I (red)" in html
     assert "/static/leaflet/leaflet.css" in html and "/static/wangge/js/supervisor-map.js" in html
     # No basemap configured: the map draws on a plain background.

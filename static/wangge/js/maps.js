@@ -3,6 +3,7 @@
   "use strict";
   // Centre of Wuxi: the view before any data arrives.
   var WUXI = [31.57, 120.30];
+  var BASEMAP_GIVE_UP_MS = 8000;
 
   function makeMap(element, options) {
     var map = L.map(element, Object.assign({ zoomControl: true, attributionControl: true }, options || {}));
@@ -13,7 +14,21 @@
     // server); otherwise the cells draw on the page background.
     var tiles = element.dataset.tiles;
     if (tiles) {
-      L.tileLayer(tiles, { attribution: element.dataset.attribution || "", maxZoom: 19 }).addTo(map);
+      var basemap = L.tileLayer(tiles, { attribution: element.dataset.attribution || "", maxZoom: 19 }).addTo(map);
+      // A tile server that refuses or never answers must not leave a half-grey map: with no
+      // tile loaded after a few errors or BASEMAP_GIVE_UP_MS, drop the basemap (which also
+      // cancels the pending requests) and draw on the plain background.
+      var loaded = false;
+      var errors = 0;
+      var giveUp = function () {
+        if (loaded || !map.hasLayer(basemap)) { return; }
+        map.removeLayer(basemap);
+        element.classList.add("no-basemap");
+        element.dataset.basemap = "unavailable";
+      };
+      basemap.on("tileload", function () { loaded = true; element.dataset.basemap = "loaded"; });
+      basemap.on("tileerror", function () { errors += 1; if (errors >= 4) { giveUp(); } });
+      window.setTimeout(giveUp, BASEMAP_GIVE_UP_MS);
     } else {
       element.classList.add("no-basemap");
       map.attributionControl.setPrefix(false);
