@@ -61,14 +61,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Case as CaseWhen
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Exists, F, OuterRef, QuerySet, When
 from django.db.models.functions import Least
 from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, DepartmentUnit, Supervision
 from cases.permissions import roles_of
-from cases.selectors import case_list_visible_to
+from cases.selectors import case_list_visible_to, handle_late_q, sign_late_q
 from cases.worktime import working_hours_between
 from grids.models import Area, GridCell
 
@@ -431,8 +431,8 @@ def overdue_cases(*, user: AnyUser, area: Area, now: dt.datetime | None = None) 
     `sign_overdue` and `urged` (a supervisor already pressed it for the current handling
     deadline: case_urge would answer 409)."""
     now = now or timezone.now()
-    sign_late = Q(status=S.DISPATCHED, sign_deadline__lt=now)
-    handle_late = Q(status__in=[S.DISPATCHED, S.IN_PROGRESS], handle_deadline__lt=now)
+    sign_late = sign_late_q(now)
+    handle_late = handle_late_q(now)
     return (
         case_list_visible_to(user=user)
         .filter(cell_code__startswith=area_prefix(area))

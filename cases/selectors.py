@@ -32,6 +32,22 @@ def _prefix_q(prefixes: tuple[str, ...]) -> Q:
     return q
 
 
+def sign_late_q(now: dt.datetime) -> Q:
+    """Dispatched and not signed for by the sign-for deadline."""
+    return Q(status=Case.Status.DISPATCHED, sign_deadline__lt=now)
+
+
+def handle_late_q(now: dt.datetime) -> Q:
+    """Dispatched or in progress past the handling deadline."""
+    return Q(status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS], handle_deadline__lt=now)
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Overdue, the one rule for the map, the KPIs' overdue list and the queues: what
+    cases.services.cases_escalate_overdue escalates."""
+    return sign_late_q(now) | handle_late_q(now)
+
+
 def case_list_visible_to(*, user: AnyUser) -> QuerySet[Case]:
     """Cases the user may see (DOMAIN §2): own cells, own reports, own jurisdiction, cases
     dispatched to or co-handled by own unit and the unit's history."""

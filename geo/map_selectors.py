@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.permissions import roles_of
-from cases.selectors import OPEN_STATUSES, case_list_visible_to
+from cases.selectors import OPEN_STATUSES, case_list_visible_to, overdue_q
 from geo.models import RiskScore
 from geo.selectors import cells_visible_to
 from grids.models import Area, GridCell
@@ -165,15 +165,6 @@ def _selection(place: Place, roots: tuple[Place, ...]) -> MapSelection:
 
 
 # --- measures -----------------------------------------------------------------------------
-
-
-def overdue_q(now: dt.datetime) -> Q:
-    """Open cases past a deadline, as cases.services.cases_escalate_overdue escalates them:
-    dispatched and not signed for by the sign-for deadline, or dispatched / in progress past
-    the handling deadline."""
-    return Q(status=Case.Status.DISPATCHED, sign_deadline__lt=now) | Q(
-        status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS], handle_deadline__lt=now
-    )
 
 
 def _prefix_q(field: str, prefixes: tuple[str, ...]) -> Q:

@@ -153,7 +153,16 @@ def test_thin_flow_in_chromium(
     page.get_by_role("radio", name="Risk level").check()
     page.wait_for_selector(".legend >> text=Level I (red)")
     shot(page, "08-supervisor-map-risk")
+    # The KPIs of this month count every report above, the closed one among them.
+    page.get_by_role("link", name="KPIs").click()
+    page.wait_for_url(re.compile(r"/supervisor/dashboard/"))
+    filed = page.locator(".tile", has_text="Reports filed").locator("dd").inner_text()
+    assert int(filed) == Case.objects.count() == 12
+    shot(page, "09-supervisor-dashboard")
+    page.get_by_role("link", name="Overdue", exact=True).click()
+    page.wait_for_url(re.compile(r"/supervisor/overdue/"))
+    shot(page, "10-supervisor-overdue")
     page.goto(f"{base}/supervisor/counts/")
-    shot(page, "09-supervisor-counts")
+    shot(page, "11-supervisor-counts")
     page.context.close()
     assert JS_ERRORS == []
