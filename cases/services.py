@@ -49,7 +49,7 @@ from cases.models import (
 )
 from cases.permissions import acting_role, areas_containing, reporter_role, roles_of, user_ids_holding
 from cases.personal_data import normalize_id_number, normalize_phone
-from cases.selectors import case_id_for_client_key
+from cases.selectors import case_id_for_client_key, case_list_visible_to
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
 from geo.selectors import grid_cell_for_point
 from grids.models import Area
@@ -410,7 +410,10 @@ def case_reject(
     case, role = _begin(case_id, A.REJECT, actor)
     original: Case | None = None
     if kind == Case.RejectKind.DUPLICATE:
-        original = Case.objects.filter(pk=duplicate_of).exclude(pk=case.pk).first() if duplicate_of else None
+        # Only a case the operator may see: merging into another centre's case would tell
+        # them that a number exists, and link a case they cannot follow.
+        candidates = Case.objects.all() if actor is None else case_list_visible_to(user=actor)
+        original = candidates.filter(pk=duplicate_of).exclude(pk=case.pk).first() if duplicate_of else None
         if original is None:
             raise InvalidInput(_("Name the case this one duplicates."), field="duplicate_of")
     case.closed_at = at

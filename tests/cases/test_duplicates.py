@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.gis.geos import Point
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases import services
+from cases.errors import InvalidInput
 from cases.models import Case
 from cases.selectors import possible_duplicates
 from tests.factories import centre_of
@@ -71,3 +73,28 @@ def test_api_lists_candidates_and_the_page_merges_in_one_step(town, grid_worker,
     assert merged.status_code == 302
     second.refresh_from_db()
     assert (second.status, second.duplicate_of_id) == (Case.Status.REJECTED, first.pk)
+
+
+def test_a_case_outside_the_operators_scope_cannot_be_the_original(town, grid_worker, outsider, centre_operator):
+    """The other community's case exists, but this centre cannot see it: merging into it is
+    refused exactly like naming a case that does not exist, and nothing changes."""
+    theirs = services.case_report(actor=outsider, category=town.category, location=centre_of(0, 0, origin=(120.32, 31.57)),
+                                  description="别处的摊位")
+    ours = file(town, grid_worker)
+    for target in (theirs.pk, 99_999_999):
+        try:
+            services.case_reject(case_id=ours.pk, actor=centre_operator, reason="重复", kind="duplicate",
+                                 duplicate_of=target)
+        except InvalidInput as refused:
+            assert refused.extra["field"] == "duplicate_of"
+        else:
+            raise AssertionError("merged into a case the operator cannot see")
+    ours.refresh_from_db()
+    assert ours.status == Case.Status.REPORTED and ours.duplicate_of is None
+    # The web form says so in place (400), with the number the operator typed.
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(centre_operator)
+    response = client.post(reverse("case-action", args=[ours.pk, "reject"]),
+                           {"kind": "duplicate", "duplicate_of": theirs.number, "reason": "重复"})
+    assert response.status_code == 400
+    assert "Name the case this one duplicates." in response.text
