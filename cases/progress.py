@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -62,6 +63,13 @@ def _hours(value: float) -> str:
 
 def _plural(value: float) -> int:
     return 1 if round(value * 2) / 2 == 1 else 2
+
+
+def near_hours(*, signing: bool) -> float:
+    """How many working hours before a deadline it counts as near: NEAR_SIGN_FOR_WORKING_HOURS
+    for the sign-for deadline (whose limit is itself a few hours), NEAR_DEADLINE_WORKING_HOURS
+    for the handling deadline."""
+    return float(settings.NEAR_SIGN_FOR_WORKING_HOURS if signing else settings.NEAR_DEADLINE_WORKING_HOURS)
 
 
 def time_left(deadline: dt.datetime | None, *, now: dt.datetime, near_hours: float) -> TimeLeft | None:

@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from cases.models import Case
 from cases.permissions import roles_of
-from cases.progress import TimeLeft, running_deadline, time_left
+from cases.progress import TimeLeft, near_hours, running_deadline, time_left
 from cases.queue_forms import (
     DEADLINE_LABELS,
     LEVEL_LABELS,
@@ -77,9 +76,6 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _near_hours() -> float:
-    return float(settings.NEAR_DEADLINE_WORKING_HOURS)
-
 
 @login_required
 @require_GET
@@ -91,15 +87,17 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
     form = CentreQueueFilterForm(request.GET)
     filters, dropped = form.filters()
     now = timezone.now()
-    near_until = add_working_hours(now, _near_hours())
-    queue = centre_queue_annotated(user=request.user, now=now, near_until=near_until)
+    queue = centre_queue_annotated(
+        user=request.user, now=now, near_until=add_working_hours(now, near_hours(signing=False)),
+        near_sign_until=add_working_hours(now, near_hours(signing=True)),
+    )
     facets = centre_queue_facets(queue, filters)
     listed = filter_centre_queue(queue, filters).order_by("reported_at", "pk")
     page_obj = _page(request, listed)
     cases = list(page_obj.object_list)
     duplicates = duplicates_for_reports(cases=cases, user=request.user)
     rows = [
-        Row(case, time_left(running_deadline(case), now=now, near_hours=_near_hours()), duplicates.get(case.pk, []))
+        Row(case, _left(case, now), duplicates.get(case.pk, []))
         for case in cases
     ]
     category_labels = {c.pk: c.name for c in form.categories}
@@ -114,7 +112,8 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
         "level_choices": _choices(LEVEL_LABELS, facets["level"], filters.level),
         "category_choices": _choices(category_labels, facets["category"], filters.category),
         "state_labels": ROW_STATE_LABELS,
-        "near_hours": _near_hours(),
+        "near_hours": near_hours(signing=False),
+        "near_sign_hours": near_hours(signing=True),
         "filtered": any((filters.state, filters.category, filters.cell, filters.deadline, filters.level)),
         "next_url": request.get_full_path(),
     })
@@ -149,4 +148,4 @@ def unit_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _left(case: Case, now: dt.datetime) -> TimeLeft | None:
-    return time_left(running_deadline(case), now=now, near_hours=_near_hours())
+    return time_left(running_deadline(case), now=now, near_hours=near_hours(signing=case.status == Case.Status.DISPATCHED))

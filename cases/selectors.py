@@ -246,10 +246,13 @@ def running_deadline_expr() -> DbCase:
     )
 
 
-def centre_queue_annotated(*, user: AnyUser, now: dt.datetime, near_until: dt.datetime) -> QuerySet[Case]:
+def centre_queue_annotated(
+    *, user: AnyUser, now: dt.datetime, near_until: dt.datetime, near_sign_until: dt.datetime | None = None
+) -> QuerySet[Case]:
     """The centre queue with the keys its filters group by: `queue_state` (a returned case
     is accepted with a return as its latest way back to the centre), `deadline_state` of
-    the running deadline (near: before `near_until`), `queue_level` (own cases, cases
+    the running deadline (near: before `near_until`, or `near_sign_until` for a sign-for
+    deadline), `queue_level` (own cases, cases
     escalated to this centre, cases of the centres below) and `top_category_id`."""
     last_to_accepted = (
         CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Case.Status.ACCEPTED)
@@ -277,7 +280,9 @@ def centre_queue_annotated(*, user: AnyUser, now: dt.datetime, near_until: dt.da
             deadline_state=DbCase(
                 When(running_deadline__isnull=True, then=Value("none")),
                 When(running_deadline__lt=now, then=Value("overdue")),
-                When(running_deadline__lte=near_until, then=Value("near")),
+                When(Q(status=Case.Status.DISPATCHED) & Q(running_deadline__lte=near_sign_until or near_until),
+                     then=Value("near")),
+                When(~Q(status=Case.Status.DISPATCHED) & Q(running_deadline__lte=near_until), then=Value("near")),
                 default=Value("on_time"),
             ),
             queue_level=DbCase(*level_whens, When(escalated, then=Value("escalated")), default=Value("own")),

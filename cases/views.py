@@ -57,7 +57,7 @@ from cases.forms import (
 from cases.models import Case, CaseEvent, ExtensionRequest
 from cases.permissions import Roles, acting_role, person, roles_of
 from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
-from cases.progress import next_step, running_deadline, time_left
+from cases.progress import near_hours, next_step, running_deadline, time_left
 from cases.selectors import (
     access_case,
     case_list_visible_to,
@@ -536,7 +536,6 @@ def _detail_page(
     actions = available_actions(request.user, case)
     pending = pending_extension(case=case)
     co_handlers = list(case.co_handlers.select_related("unit").order_by("unit__name"))
-    near = float(settings.NEAR_DEADLINE_WORKING_HOURS)
     running = running_deadline(case)
     return page(request, "cases/case_detail.html", {
         "case": case,
@@ -546,10 +545,10 @@ def _detail_page(
         "panels": _panels(case, actions, bound, _panel_intros(case, events, pending, now)),
         "next_step": next_step(case, pending=pending,
                                open_co_handlers=[c.unit.name for c in co_handlers if c.reported_at is None]),
-        "running_left": time_left(running, now=now, near_hours=near),
-        "sign_left": time_left(case.sign_deadline, now=now, near_hours=near)
+        "running_left": time_left(running, now=now, near_hours=near_hours(signing=case.status == Case.Status.DISPATCHED)),
+        "sign_left": time_left(case.sign_deadline, now=now, near_hours=near_hours(signing=True))
         if case.status == Case.Status.DISPATCHED else None,
-        "handle_left": time_left(case.handle_deadline, now=now, near_hours=near)
+        "handle_left": time_left(case.handle_deadline, now=now, near_hours=near_hours(signing=False))
         if case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS) else None,
         "action_error": error,
         "sign_overdue": case.status == Case.Status.DISPATCHED and _past(case.sign_deadline, now),

@@ -287,6 +287,9 @@ NOTIFY_ON_COMMIT = envbool("NOTIFY_ON_COMMIT", "true")
 DEADLINE_WARNING_HOURS = envfloat("DEADLINE_WARNING_HOURS", "4")
 # Queues mark a running deadline "near" within this many working hours (and amber).
 NEAR_DEADLINE_WORKING_HOURS = envfloat("NEAR_DEADLINE_WORKING_HOURS", "4")
+# The sign-for limit itself counts in hours (4 by default), so its "near" is its own: with the
+# handling threshold every freshly dispatched case would be amber at once.
+NEAR_SIGN_FOR_WORKING_HOURS = envfloat("NEAR_SIGN_FOR_WORKING_HOURS", "1")
 # The most rows one CSV/XLSX export may hold; more is a 400 asking to narrow the filters.
 EXPORT_MAX_ROWS = envint("EXPORT_MAX_ROWS", "50000")
 # A closed case may be reopened by its centre within this many days.

@@ -324,3 +324,29 @@ def test_reject_as_duplicate_takes_the_case_number(login, queue, centre_operator
     assert response.status_code == 302
     twin.refresh_from_db()
     assert twin.duplicate_of_id == queue["reported"].pk
+
+
+def test_a_fresh_dispatch_is_not_near_its_sign_for_deadline_until_the_last_hour(
+    login, town, centre_operator, dept_officer, file_case, settings
+):
+    """The sign-for limit is itself a few working hours (4 here): it has its own 'near'
+    (NEAR_SIGN_FOR_WORKING_HOURS), so a case just dispatched is not amber at once."""
+    settings.NEAR_DEADLINE_WORKING_HOURS = 4
+    settings.NEAR_SIGN_FOR_WORKING_HOURS = 1
+    case = file_case()
+    services.case_accept(case_id=case.pk, actor=centre_operator)
+    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    case.refresh_from_db()
+    client = login(dept_officer)
+
+    def state_on_the_workbench() -> str:
+        row = re.search(rf'{case.number}.*?class="time-left ([a-z-]+)"', client.get(reverse("unit-queue")).text, re.S)
+        assert row is not None
+        return row.group(1)
+
+    # Seen from 4 and from 0.5 working hours before the sign-for deadline.
+    Case.objects.filter(pk=case.pk).update(sign_deadline=add_working_hours(timezone.now(), 4))
+    assert state_on_the_workbench() == "on-time"
+    Case.objects.filter(pk=case.pk).update(sign_deadline=add_working_hours(timezone.now(), 0.5))
+    assert state_on_the_workbench() == "near"
+    assert "Near deadline" in client.get(reverse("case-detail", args=[case.pk])).text
