@@ -103,12 +103,6 @@ def _paginate(request: HttpRequest, qs: QuerySet[Case]) -> Page:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _case_list(request: HttpRequest, qs: QuerySet[Case], *, title: str, empty: str) -> HttpResponse:
-    return page(request, "cases/case_list.html", {
-        "title": title, "empty": empty, "page_obj": _paginate(request, qs), "now": timezone.now(),
-    })
-
-
 # --- home -----------------------------------------------------------------------------
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connections
+from PIL import Image
 
 from tests.browser.helpers import CHROMIUM
 
@@ -32,3 +35,13 @@ def browser() -> Iterator[Any]:
             # never sees: close it here, or dropping the test database finds it open.
             connections.close_all()
             browser.close()
+
+
+@pytest.fixture
+def photo_file(tmp_path: Path) -> Path:
+    """A small real JPEG to choose in a file input."""
+    path = tmp_path / "scene.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 60)).save(buffer, format="JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path

@@ -7,13 +7,10 @@ another case. Screenshots go to artifacts/screenshots/."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import Point
-from PIL import Image
 
 from cases import services
 from cases.models import Case, CoHandler, ExtensionRequest
@@ -27,15 +24,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
 ]
 S = Case.Status
-
-
-@pytest.fixture
-def photo_file(tmp_path: Path) -> Path:
-    path = tmp_path / "after.jpg"
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (60, 120, 160)).save(buffer, format="JPEG")
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def report(worker, town, where: Point, text: str = "人行道上有流动摊位") -> Case:

@@ -7,12 +7,9 @@ artifacts/screenshots/ for people to look at."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from cases import services
 from cases.models import Case
@@ -27,15 +24,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def photo_file(tmp_path: Path) -> Path:
-    path = tmp_path / "scene.jpg"
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (90, 140, 60)).save(buffer, format="JPEG")
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def open_case(page: sync_api.Page, base: str, queue: str, number: str) -> None:
