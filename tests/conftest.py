@@ -163,6 +163,19 @@ def verify_otp(db) -> Callable[[Client, Any], Client]:
 
 
 @pytest.fixture
+def login(db, verify_otp) -> Callable[..., Client]:
+    """A test client signed in as `user` (force_login, second factor passed where needed),
+    asking for pages in `language`."""
+
+    def make(user: Any, language: str = "en") -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        return verify_otp(client, user)
+
+    return make
+
+
+@pytest.fixture
 def outsider(town: Town):
     """A grid worker of the other community: a real user with no rights over town.cells[0..3]."""
     user = UserFactory(username="gw_other")

@@ -27,16 +27,6 @@ from tests.factories import UserFactory
 MARCH_Q = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
 
 
-@pytest.fixture
-def signed_in(verify_otp):
-    def make(user, language: str = "en") -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE=language)
-        client.force_login(user)
-        return verify_otp(client, user)
-
-    return make
-
-
 def _cells(html: str, section_id: str) -> list[list[str]]:
     section = re.search(rf'<h2 id="{section_id}">.*?</section>', html, re.S)
     assert section, section_id
@@ -45,8 +35,8 @@ def _cells(html: str, section_id: str) -> list[list[str]]:
              for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)] for r in rows]
 
 
-def test_dashboard_shows_the_kpis_of_the_period(march, supervisor, signed_in):
-    response = signed_in(supervisor).get("/supervisor/dashboard/", MARCH_Q)
+def test_dashboard_shows_the_kpis_of_the_period(march, supervisor, login):
+    response = login(supervisor).get("/supervisor/dashboard/", MARCH_Q)
     assert response.status_code == 200
     html = response.text
     assert "KPI dashboard · 梁溪区" in html
@@ -70,14 +60,14 @@ def test_dashboard_shows_the_kpis_of_the_period(march, supervisor, signed_in):
     assert "style=" not in html
 
 
-def test_dashboard_in_chinese(march, supervisor, signed_in):
-    html = signed_in(supervisor, "zh-hans").get("/supervisor/dashboard/", MARCH_Q).text
+def test_dashboard_in_chinese(march, supervisor, login):
+    html = login(supervisor, "zh-hans").get("/supervisor/dashboard/", MARCH_Q).text
     assert "按期结案率" in html and "结案率" in html and "返工率" in html
     assert "33.3%" in html
 
 
-def test_drill_down_to_communities_and_cells(march, supervisor, signed_in):
-    client = signed_in(supervisor)
+def test_drill_down_to_communities_and_cells(march, supervisor, login):
+    client = login(supervisor)
     street = client.get("/supervisor/dashboard/", {**MARCH_Q, "area": "320213001"}).text
     rows = _cells(street, "by-area")[1:]
     assert [r[0] for r in rows] == ["县前社区 320213001001", "五爱社区 320213001002"]
@@ -94,10 +84,10 @@ def test_drill_down_to_communities_and_cells(march, supervisor, signed_in):
     assert 'area=320213001001001"' not in community  # cells are the last level
 
 
-def test_jurisdiction(march, town, signed_in):
+def test_jurisdiction(march, town, login):
     other = UserFactory(username="sup_other")
     RoleAssignment.objects.create(user=other, role=RoleAssignment.Role.SUPERVISOR, area=town.other_community)
-    client = signed_in(other)
+    client = login(other)
     html = client.get("/supervisor/dashboard/", MARCH_Q).text
     assert "KPI dashboard · 五爱社区" in html
     assert client.get("/supervisor/dashboard/", {**MARCH_Q, "area": "320213001001"}).status_code == 404
@@ -109,9 +99,9 @@ def test_jurisdiction(march, town, signed_in):
     assert client.post(f"/supervisor/overdue/{march['C'].pk}/urge/", {"note": "n"}).status_code == 404
 
 
-def test_roles_without_supervision_are_refused(march, grid_worker, dept_officer, signed_in):
+def test_roles_without_supervision_are_refused(march, grid_worker, dept_officer, login):
     for user in (grid_worker, dept_officer):
-        client = signed_in(user)
+        client = login(user)
         assert client.get("/supervisor/dashboard/").status_code == 403
         assert client.get("/supervisor/overdue/").status_code == 403
     assert Client().get("/supervisor/dashboard/").status_code == 302
@@ -123,16 +113,16 @@ def test_roles_without_supervision_are_refused(march, grid_worker, dept_officer,
     ({"date_from": "9999-12-31", "date_to": "9999-12-31"}, "Choose a date between 2000 and 2100."),
     ({"date_from": "", "date_to": "2026-03-01"}, "This field is required."),
 ])
-def test_bad_dates_are_a_form_error_in_place(supervisor, signed_in, town, query, message):
-    response = signed_in(supervisor).get("/supervisor/dashboard/", query)
+def test_bad_dates_are_a_form_error_in_place(supervisor, login, town, query, message):
+    response = login(supervisor).get("/supervisor/dashboard/", query)
     assert response.status_code == 400
     assert message in response.text
     assert 'value="2026-' in response.text or query["date_from"] == "9999-12-31"  # what was typed stays
     assert 'id="by-area"' not in response.text
 
 
-def test_csv_export_with_its_audit_entry(march, supervisor, signed_in):
-    response = signed_in(supervisor).get("/supervisor/dashboard/export/",
+def test_csv_export_with_its_audit_entry(march, supervisor, login):
+    response = login(supervisor).get("/supervisor/dashboard/export/",
                                          {**MARCH_Q, "area": "320213001", "table": "areas", "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="kpi-areas-320213001-20260301-20260331.csv"'
@@ -151,10 +141,10 @@ def test_csv_export_with_its_audit_entry(march, supervisor, signed_in):
                             "filters": {"date_from": "2026-03-01", "date_to": "2026-03-31"}}
 
 
-def test_xlsx_export_of_units_and_formula_escaping(march, town, supervisor, signed_in):
+def test_xlsx_export_of_units_and_formula_escaping(march, town, supervisor, login):
     town.unit.name = "=HYPERLINK(\"http://x\")"
     town.unit.save()
-    response = signed_in(supervisor).get("/supervisor/dashboard/export/",
+    response = login(supervisor).get("/supervisor/dashboard/export/",
                                          {**MARCH_Q, "table": "units", "format": "xlsx"})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -173,14 +163,14 @@ def test_xlsx_export_of_units_and_formula_escaping(march, town, supervisor, sign
     {"date_from": "2026-03-31", "date_to": "2026-03-01", "table": "areas", "format": "csv"},
     {"table": "areas", "format": "csv"},
 ])
-def test_bad_export_parameters_are_400(supervisor, signed_in, town, query):
-    response = signed_in(supervisor).get("/supervisor/dashboard/export/", query)
+def test_bad_export_parameters_are_400(supervisor, login, town, query):
+    response = login(supervisor).get("/supervisor/dashboard/export/", query)
     assert response.status_code == 400
     assert not AuditEntry.objects.filter(kind=AuditEntry.Kind.EXPORT).exists()
 
 
-def test_overdue_list_and_urge(march, supervisor, signed_in):
-    client = signed_in(supervisor)
+def test_overdue_list_and_urge(march, supervisor, login):
+    client = login(supervisor)
     html = client.get("/supervisor/overdue/").text
     numbers = re.findall(r'<th scope="row"><a href="/cases/\d+/">(\d+)</a></th>', html)
     # Most overdue first: D (sign-for, 10 March), C (handling, 16 March), I (handling, 24 March).
@@ -202,9 +192,9 @@ def test_overdue_list_and_urge(march, supervisor, signed_in):
     assert Supervision.objects.filter(case=c, kind=Supervision.Kind.URGED).count() == 1
 
 
-def test_urge_with_a_bad_note_keeps_what_was_typed(march, supervisor, signed_in):
+def test_urge_with_a_bad_note_keeps_what_was_typed(march, supervisor, login):
     d = march["D"]
-    client = signed_in(supervisor)
+    client = login(supervisor)
     empty = client.post(f"/supervisor/overdue/{d.pk}/urge/", {"note": "  ", "area": "320213"})
     assert empty.status_code == 400 and "This field is required." in empty.text
     long_note = "快" * 501
@@ -213,35 +203,35 @@ def test_urge_with_a_bad_note_keeps_what_was_typed(march, supervisor, signed_in)
     assert not Supervision.objects.filter(case=d, kind=Supervision.Kind.URGED).exists()
 
 
-def test_presets_and_the_default_period(supervisor, signed_in, town):
+def test_presets_and_the_default_period(supervisor, login, town):
     assert [(a, b) for _label, a, b in presets(dt.date(2026, 1, 15))] == [
         (dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
         (dt.date(2025, 12, 1), dt.date(2025, 12, 31)),
         (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
     ]
     assert presets(dt.date(2024, 2, 29))[0][1:] == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
-    response = signed_in(supervisor).get("/supervisor/dashboard/")
+    response = login(supervisor).get("/supervisor/dashboard/")
     assert response.status_code == 200
     today = timezone.localdate()
     assert f'value="{today:%Y-%m}-01"' in response.text
     assert f'?date_from={today.year}-01-01&amp;date_to={today.year}-12-31&amp;area=320213"' in response.text
 
 
-def test_pages_cost_a_fixed_number_of_queries(march, supervisor, signed_in, django_assert_max_num_queries):
+def test_pages_cost_a_fixed_number_of_queries(march, supervisor, login, django_assert_max_num_queries):
     """The KPIs are grouped SQL: more cases, units or areas do not mean more queries.
     (One of them is the header's unread-notifications badge, on every page.)"""
-    client = signed_in(supervisor)
+    client = login(supervisor)
     with django_assert_max_num_queries(20):
         assert client.get("/supervisor/dashboard/", {**MARCH_Q, "area": "320213001"}).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get("/supervisor/overdue/").status_code == 200
 
 
-def test_a_supervisor_of_two_areas_switches_between_them(march, town, signed_in):
+def test_a_supervisor_of_two_areas_switches_between_them(march, town, login):
     both = UserFactory(username="sup_two")
     for area in (town.other_community, town.community):
         RoleAssignment.objects.create(user=both, role=RoleAssignment.Role.SUPERVISOR, area=area)
-    client = signed_in(both)
+    client = login(both)
     html = client.get("/supervisor/dashboard/", MARCH_Q).text
     assert "KPI dashboard · 县前社区" in html  # the first by code
     assert '<a href="/supervisor/dashboard/?area=320213001002&amp;date_from=2026-03-01' in html

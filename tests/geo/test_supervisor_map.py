@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,16 +25,6 @@ PAGE = reverse("supervisor-map")
 API = reverse("api-map-layer")
 MODEL = "recency_v1"
 OTHER_ORIGIN = (120.40, 31.50)
-
-
-@pytest.fixture
-def login(db, verify_otp) -> Callable[[Any], Client]:
-    def make(user: Any) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return verify_otp(client, user)
-
-    return make
 
 
 @pytest.fixture

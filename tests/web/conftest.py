@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from cases import services
 from cases.models import Case
@@ -18,17 +17,6 @@ from tests.factories import centre_of
 def media_in_tmp(settings, tmp_path) -> None:
     """Uploaded photos go to a temporary folder, not the developer's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def login(db, verify_otp) -> Callable[[Any], Client]:
-    def make(user: Any) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        # Administrators and supervisors have passed their second factor too (tests/conftest.py).
-        return verify_otp(client, user)
-
-    return make
 
 
 @pytest.fixture
