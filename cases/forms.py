@@ -288,16 +288,10 @@ class PartForm(DomainErrorFormMixin, forms.Form):
 
 class HandledForm(DomainErrorFormMixin, forms.Form):
     result = forms.CharField(label=_("Result"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    photo = forms.FileField(label=_("Photo of the result"), required=False, widget=PhotoInput)
-
-    def clean_photo(self) -> File | None:
-        return clean_photo_field(self.cleaned_data.get("photo"))
+    photo = MultiplePhotoField(label=_("Photos of the result"), required=False)
 
 
 class ResolveOnSpotForm(DomainErrorFormMixin, forms.Form):
     note = forms.CharField(label=_("What was done"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
-    photo = forms.FileField(label=_("Photo of the result"), widget=PhotoInput)
-
-    def clean_photo(self) -> File | None:
-        return clean_photo_field(self.cleaned_data.get("photo"))
+    photo = MultiplePhotoField(label=_("Photos of the result"))

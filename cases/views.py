@@ -227,7 +227,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 
 def _photos(data: dict[str, Any]) -> list[File]:
-    return [data["photo"]] if data.get("photo") else []
+    return list(data.get("photo") or [])
 
 
 def _resolve(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:

@@ -178,7 +178,7 @@ def test_department_staff_work_the_workbench(
 
     # Report it handled with a photo.
     page.get_by_label("Result", exact=True).fill("摊位已清理")
-    page.get_by_label("Photo of the result").set_input_files(str(photo_file))
+    page.get_by_label("Photos of the result").set_input_files(str(photo_file))
     shot(page, "case-page-unit")
     page.get_by_role("button", name="Report handled", exact=True).click()
     page.wait_for_selector("text=Reported as handled.")

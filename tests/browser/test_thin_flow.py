@@ -91,7 +91,7 @@ def test_thin_flow_in_chromium(
     page.get_by_role("button", name="Sign for", exact=True).click()
     page.wait_for_selector("text=Signed for.")
     page.get_by_label("Result", exact=True).fill("摊位已清理")
-    page.get_by_label("Photo of the result").set_input_files(str(photo_file))
+    page.get_by_label("Photos of the result").set_input_files(str(photo_file))
     shot(page, "05-dept-report-handled")
     page.get_by_role("button", name="Report handled", exact=True).click()
     page.wait_for_selector("text=Reported as handled.")

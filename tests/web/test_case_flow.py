@@ -220,6 +220,23 @@ def test_report_handled_needs_result_and_a_real_photo(login, file_case, town, ce
     assert case.status == Case.Status.IN_PROGRESS and case.attachments.count() == 0
 
 
+def test_report_handled_takes_several_photos_up_to_nine(login, file_case, town, centre_operator, dept_officer) -> None:
+    case = advance(file_case(), Case.Status.IN_PROGRESS, town=town, centre_operator=centre_operator,
+                   dept_officer=dept_officer)
+    client = login(dept_officer)
+    ten = [jpeg(f"after-{i}.jpg") for i in range(10)]
+    response = client.post(action_url(case, A.REPORT_HANDLED), {"result": "已处理", "photo": ten})
+    assert response.status_code == 400
+    assert "At most 9 photos; you chose 10." in response.text
+    case.refresh_from_db()
+    assert case.status == Case.Status.IN_PROGRESS and case.attachments.count() == 0
+
+    three = [jpeg(f"after-{i}.jpg") for i in range(3)]
+    assert client.post(action_url(case, A.REPORT_HANDLED), {"result": "已处理", "photo": three}).status_code == 302
+    handled = case.events.get(action=A.REPORT_HANDLED)
+    assert handled.attachments.count() == 3
+
+
 def test_verify_fail_needs_a_note_then_sends_back(login, file_case, town, centre_operator, dept_officer) -> None:
     case = advance(file_case(), Case.Status.HANDLED, town=town, centre_operator=centre_operator,
                    dept_officer=dept_officer)
