@@ -242,3 +242,36 @@ def test_refusals_show_in_place(
     page.context.close()
     # The 400 answer is logged by the browser as a failed load; nothing else may be.
     assert [e for e in JS_ERRORS if "status of 400" not in e] == []
+
+
+def test_the_place_from_the_phones_location(
+    django_db_setup, live_server, settings, tmp_path, browser, photos, town, grid_worker
+) -> None:
+    """'Use my location' takes the phone's GPS fix (WGS84), shows it on the map of the
+    worker's cells, and the case lands in the cell that contains it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    base = live_server.url
+    JS_ERRORS.clear()
+    page = sign_in(browser, base, grid_worker.username, phone=True)
+    where = centre_of(1, 0)  # inside the worker's second cell
+    page.context.grant_permissions(["geolocation"], origin=base)
+    page.context.set_geolocation({"latitude": where.y, "longitude": where.x, "accuracy": 8})
+    page.goto(f"{base}/cases/report/")
+    page.get_by_label("Category", exact=True).select_option(str(town.category.pk))
+    page.get_by_label("Description").fill("路口有占道摊位")
+    page.wait_for_selector("#report-map[data-ready=true]")
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_selector("#location-readout:has-text('Longitude')")
+    assert f"{where.x:.6f}" in page.locator("#location-readout").inner_text()
+    # The map moves to the fix (the marker is drawn on its canvas).
+    centre = page.evaluate("() => { const c = window.wangge.reportMap.getCenter(); return [c.lng, c.lat]; }")
+    assert abs(centre[0] - where.x) < 1e-5 and abs(centre[1] - where.y) < 1e-5
+    page.wait_for_timeout(400)  # the zoom animation ends
+    shot(page, "worker-report-gps-360")
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    case = Case.objects.get()
+    assert case.grid_cell == town.cells[1]
+    assert abs(case.location.x - where.x) < 1e-6 and abs(case.location.y - where.y) < 1e-6
+    page.context.close()
+    assert JS_ERRORS == []
