@@ -79,6 +79,7 @@ def _nav(html: str) -> str:
 def test_nav_shows_only_what_the_role_gives(login, grid_worker, centre_operator, dept_officer, supervisor) -> None:
     worker_nav = _nav(login(grid_worker).get(reverse("my-reports")).text)
     assert reverse("case-report") in worker_nav and reverse("my-reports") in worker_nav
+    assert reverse("worker-today") in worker_nav and reverse("supervisor-dashboard") not in worker_nav
     assert reverse("centre-queue") not in worker_nav and reverse("supervisor-map") not in worker_nav
     assert "/admin/" not in worker_nav
 
@@ -90,7 +91,10 @@ def test_nav_shows_only_what_the_role_gives(login, grid_worker, centre_operator,
 
     boss_nav = _nav(login(supervisor).get(reverse("supervisor-counts")).text)
     assert reverse("supervisor-map") in boss_nav and reverse("supervisor-counts") in boss_nav
-    assert reverse("unit-queue") not in boss_nav
+    assert reverse("supervisor-dashboard") in boss_nav and reverse("supervisor-overdue") in boss_nav
+    assert reverse("unit-queue") not in boss_nav and reverse("worker-today") not in boss_nav
+    for someone in (centre_nav, dept_nav):
+        assert reverse("supervisor-dashboard") not in someone and reverse("supervisor-overdue") not in someone
 
 
 def test_staff_see_the_admin_link(db, login) -> None:
