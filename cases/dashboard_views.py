@@ -24,7 +24,7 @@ from cases import kpi_exports, kpis, services
 from cases.dashboard_forms import PeriodForm, UrgeForm, presets
 from cases.errors import DomainError, NotFound, NotPermitted
 from cases.permissions import person, roles_of
-from cases.selectors import access_case
+from cases.selectors import access_case, supervised_roots
 from grids.models import Area
 
 OVERDUE_PAGE_SIZE = 50
@@ -58,7 +58,7 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
     form = _period_form(request, area)
     context: dict[str, Any] = {
         "form": form, "area": area, "crumbs": kpis.breadcrumb(user=request.user, area=area),
-        "roots": kpis.jurisdiction_roots(user=request.user),
+        "roots": supervised_roots(user=request.user),
         "presets": [(label, _query(area, start, end)) for label, start, end in presets(timezone.localdate())],
         "good_from": kpis.GOOD_FROM, "fair_from": kpis.FAIR_FROM,
     }
@@ -122,7 +122,7 @@ def _overdue_page(request: HttpRequest, area: Area, *, bound: tuple[int, UrgeFor
         forms[bound[0]] = bound[1]
     return render(request, "cases/overdue.html", {
         "area": area, "crumbs": kpis.breadcrumb(user=request.user, area=area), "page_obj": page,
-        "roots": kpis.jurisdiction_roots(user=request.user),
+        "roots": supervised_roots(user=request.user),
         "rows": [(case, forms[case.pk]) for case in rows], "error": error,
         "dashboard_url": reverse("supervisor-dashboard") + "?" + urlencode({"area": area.code}),
     }, status=status)

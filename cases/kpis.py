@@ -67,8 +67,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, DepartmentUnit, Supervision
-from cases.permissions import roles_of
-from cases.selectors import case_list_visible_to, handle_late_q, sign_late_q
+from cases.permissions import Roles, ancestor_codes, jurisdiction_prefix, roles_of
+from cases.selectors import case_list_visible_to, handle_late_q, sign_late_q, supervised_roots
 from cases.worktime import working_hours_between
 from grids.models import Area, GridCell
 
@@ -183,47 +183,34 @@ class KpiRow:
 
 def area_prefix(area: Area) -> str:
     """The cell-code prefix of an area: a city's cells share its first four digits."""
-    return area.code[:4] if area.level == Area.Level.CITY else area.code
+    return jurisdiction_prefix(area.code, area.level)
 
 
-def jurisdiction_roots(*, user: AnyUser) -> list[Area]:
-    """The top areas a supervisor watches (several when they hold several areas); for an
-    administrator, the top of the hierarchy."""
-    roles = roles_of(user)
-    areas = Area.objects.defer("geom").order_by("code")
-    if roles.is_admin:
-        return list(areas.filter(parent__isnull=True))
-    codes = [p + "00" if len(p) == 4 else p for p in roles.supervisor_prefixes]
-    return list(areas.filter(code__in=codes))
+def _may_open(roles: Roles, area: Area) -> bool:
+    return roles.is_admin or any(area_prefix(area).startswith(p) for p in roles.supervisor_prefixes)
 
 
 def supervised_area(*, user: AnyUser, code: str | None) -> Area:
     """The area a supervisor asks about: by default the top of their jurisdiction; any
     other must lie inside it, else 404 (as for a missing one: codes leak nothing)."""
-    roles = roles_of(user)
     if not code:
-        roots = jurisdiction_roots(user=user)
+        roots = supervised_roots(user=user)
         if not roots:
             raise Http404("No area")
         return roots[0]
     area = Area.objects.defer("geom").filter(code=code).first() if code.isdigit() else None
-    if area is None or not (roles.is_admin or any(area_prefix(area).startswith(p) for p in roles.supervisor_prefixes)):
+    if area is None or not _may_open(roles_of(user), area):
         raise Http404("No such area")
     return area
 
 
 def breadcrumb(*, user: AnyUser, area: Area) -> list[tuple[Area, bool]]:
-    """The area's ancestors and itself, top first, each with whether the user may open it."""
+    """The area's ancestors and itself, top first (one query: codes nest by prefix), each
+    with whether the user may open it."""
     roles = roles_of(user)
-    chain = [area]
-    while chain[0].parent_id is not None:
-        parent = Area.objects.defer("geom").filter(pk=chain[0].parent_id).first()
-        if parent is None:
-            break
-        chain.insert(0, parent)
-    return [
-        (a, roles.is_admin or any(area_prefix(a).startswith(p) for p in roles.supervisor_prefixes)) for a in chain
-    ]
+    codes = ancestor_codes(area.code)
+    found = {a.code: a for a in Area.objects.defer("geom").filter(code__in=codes)}
+    return [(found[c], _may_open(roles, found[c])) for c in codes if c in found]
 
 
 def _children(area: Area) -> list[tuple[str, str, bool]]:

@@ -127,14 +127,27 @@ def user_ids_holding(perm: str, model: type[Model], object_ids: Iterable[int]) -
         return sorted(row[0] for row in cursor.fetchall())
 
 
+def ancestor_codes(code: str) -> list[str]:
+    """The codes of the city, district, street and community a cell or area code lies in
+    (and the area itself), top first: statistical division codes nest by prefix, a city's
+    code being its 4-digit prefix + "00"."""
+    found = [code[:4] + "00"] + [code[:n] for n in (6, 9, 12) if n <= len(code)]
+    return list(dict.fromkeys(found))
+
+
 def areas_containing(cell_code: str) -> list[int]:
     """Ids of the city, district, street and community a cell code lies in."""
-    codes = {cell_code[:4] + "00", cell_code[:6], cell_code[:9], cell_code[:12]}
-    return list(Area.objects.filter(code__in=codes).values_list("pk", flat=True))
+    return list(Area.objects.filter(code__in=ancestor_codes(cell_code)).values_list("pk", flat=True))
 
 
-def _prefix(code: str, level: str) -> str:
+def jurisdiction_prefix(code: str, level: str) -> str:
+    """The cell-code prefix an area covers: a city's cells share only its first 4 digits."""
     return code[:4] if level == Area.Level.CITY else code
+
+
+def area_code_of_prefix(prefix: str) -> str:
+    """The area whose jurisdiction is `prefix` (jurisdiction_prefix's inverse)."""
+    return prefix + "00" if len(prefix) == 4 else prefix
 
 
 def roles_of(user: AnyUser | None) -> Roles:
@@ -158,9 +171,9 @@ def roles_of(user: AnyUser | None) -> Roles:
             elif codename == "handle_cases" and object_pk.isdigit():
                 units.add(int(object_pk))
             elif codename == "operate_centre" and area_code:
-                centre.add(_prefix(area_code, area_level))
+                centre.add(jurisdiction_prefix(area_code, area_level))
             elif codename == "supervise_area" and area_code:
-                supervised.add(_prefix(area_code, area_level))
+                supervised.add(jurisdiction_prefix(area_code, area_level))
     names = tuple(
         name
         for name, held in (

@@ -82,6 +82,12 @@ def time_left(deadline: dt.datetime | None, *, now: dt.datetime, near_hours: flo
     return TimeLeft(hours=hours, overdue=False, near=hours <= near_hours)
 
 
+def running_time_left(case: Case, *, now: dt.datetime) -> TimeLeft | None:
+    """time_left of the running deadline, near by that deadline's own threshold: what the
+    queues' rows and the case page's progress line show."""
+    return time_left(running_deadline(case), now=now, near_hours=near_hours(signing=case.status == S.DISPATCHED))
+
+
 @dataclass(frozen=True)
 class NextStep:
     """Who acts next (a centre, a unit, the reporter, nobody) and what they do."""

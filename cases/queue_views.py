@@ -5,13 +5,10 @@ actions in the rows post to the case page's actions (cases.views.case_action) wi
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from cases.models import Case
 from cases.permissions import roles_of
-from cases.progress import TimeLeft, near_hours, running_deadline, time_left
+from cases.progress import TimeLeft, near_hours, running_time_left
 from cases.queue_forms import (
     DEADLINE_LABELS,
     LEVEL_LABELS,
@@ -37,7 +34,7 @@ from cases.selectors import (
     unit_workbench,
     unit_workbench_counts,
 )
-from cases.views import PAGE_SIZE, _require, page
+from cases.views import _paginate, _require, page
 from cases.worktime import add_working_hours
 
 
@@ -63,18 +60,11 @@ def _choices(labels: dict[Any, Any], counts: dict[Any, int], current: Any) -> li
     ]
 
 
-def _page(request: HttpRequest, qs: QuerySet[Case]) -> Page:
-    # Lists never need the polygons of the cell or centre: skip them.
-    qs = qs.defer("grid_cell__geom", "centre__geom")
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
 def _query_without_page(request: HttpRequest) -> str:
     """The filters as a query string for the pager links, so paging keeps them."""
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
 
 
 @login_required
@@ -93,11 +83,12 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
     )
     facets = centre_queue_facets(queue, filters)
     listed = filter_centre_queue(queue, filters).order_by("reported_at", "pk")
-    page_obj = _page(request, listed)
+    # The page's new reports look for duplicates nearby: keep their points.
+    page_obj = _paginate(request, listed, with_location=True)
     cases = list(page_obj.object_list)
     duplicates = duplicates_for_reports(cases=cases, user=request.user)
     rows = [
-        Row(case, _left(case, now), duplicates.get(case.pk, []))
+        Row(case, running_time_left(case, now=now), duplicates.get(case.pk, []))
         for case in cases
     ]
     category_labels = {c.pk: c.name for c in form.categories}
@@ -133,8 +124,8 @@ def unit_queue(request: HttpRequest) -> HttpResponse:
         tab = UNIT_TABS[0]
     now = timezone.now()
     counts = unit_workbench_counts(user=request.user, now=now)
-    page_obj = _page(request, unit_workbench(user=request.user, tab=tab, now=now))
-    rows = [Row(case, _left(case, now), []) for case in page_obj.object_list]
+    page_obj = _paginate(request, unit_workbench(user=request.user, tab=tab, now=now))
+    rows = [Row(case, running_time_left(case, now=now), []) for case in page_obj.object_list]
     return page(request, "cases/unit_queue.html", {
         "tabs": [Choice(t, str(UNIT_TAB_LABELS[t]), counts[t], t == tab) for t in UNIT_TABS],
         "tab": tab,
@@ -146,6 +137,3 @@ def unit_queue(request: HttpRequest) -> HttpResponse:
         "next_url": request.get_full_path(),
     })
 
-
-def _left(case: Case, now: dt.datetime) -> TimeLeft | None:
-    return time_left(running_deadline(case), now=now, near_hours=near_hours(signing=case.status == Case.Status.DISPATCHED))

@@ -19,7 +19,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cases.models import Case, CaseEvent, Category, CoHandler, DepartmentUnit, ExtensionRequest, Notification
-from cases.permissions import roles_of
+from cases.permissions import area_code_of_prefix, jurisdiction_prefix, roles_of
+from grids.models import Area
 
 if TYPE_CHECKING:
     from cases.permissions import AnyUser
@@ -66,6 +67,20 @@ def case_list_visible_to(*, user: AnyUser) -> QuerySet[Case]:
         q |= Q(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), unit_id__in=roles.unit_ids)))
     q |= _prefix_q(roles.centre_prefixes + roles.supervisor_prefixes)
     return base.filter(q)
+
+
+def supervised_roots(*, user: AnyUser) -> list[Area]:
+    """The top areas a person supervises, by code, outermost only (an area inside another
+    they hold shows under it); for an administrator, the top of the hierarchy. Where the
+    map and the KPI dashboard start."""
+    roles = roles_of(user)
+    areas = Area.objects.defer("geom").order_by("code")
+    if roles.is_admin:
+        return list(areas.filter(parent__isnull=True))
+    found = list(areas.filter(code__in=[area_code_of_prefix(p) for p in roles.supervisor_prefixes]))
+    return [a for a in found if not any(
+        o is not a and a.code.startswith(jurisdiction_prefix(o.code, o.level)) for o in found
+    )]
 
 
 def access_case(*, user: AnyUser, case_id: int) -> Case:
@@ -232,8 +247,7 @@ class QueueFilters:
 
 
 def _my_centre_codes(user: AnyUser) -> list[str]:
-    # A city operator's prefix is the 4-digit city part; the city area's own code ends in 00.
-    return [p + "00" if len(p) == 4 else p for p in roles_of(user).centre_prefixes]
+    return [area_code_of_prefix(p) for p in roles_of(user).centre_prefixes]
 
 
 def running_deadline_expr() -> DbCase:
@@ -391,7 +405,7 @@ def _unit_tab_filters(*, user: AnyUser, now: dt.datetime) -> dict[str, Q]:
     roles = roles_of(user)
     if roles.is_admin:
         # Administrators look over every unit's shoulder.
-        mine, returned_by, co_handled = Q(unit__isnull=False), Q(), Q()
+        mine = Q(unit__isnull=False)
         returned_by = Q(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.RETURN)))
         co_handled = Q(Exists(CoHandler.objects.filter(case=OuterRef("pk"))))
     else:
@@ -401,13 +415,11 @@ def _unit_tab_filters(*, user: AnyUser, now: dt.datetime) -> dict[str, Q]:
                                                         unit_id__in=units)))
         co_handled = Q(Exists(CoHandler.objects.filter(case=OuterRef("pk"), unit_id__in=units)))
     working = Q(status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS])
-    late = (Q(status=Case.Status.DISPATCHED, sign_deadline__lt=now)
-            | Q(status__in=[Case.Status.DISPATCHED, Case.Status.IN_PROGRESS], handle_deadline__lt=now))
     return {
         "to_sign": mine & Q(status=Case.Status.DISPATCHED),
         "in_progress": mine & Q(status=Case.Status.IN_PROGRESS),
         "returned": returned_by,
-        "overdue": mine & late,
+        "overdue": mine & overdue_q(now),
         "co_handling": co_handled & working,
     }
 

@@ -54,10 +54,10 @@ from cases.forms import (
     VerifyFailForm,
     VerifyForm,
 )
-from cases.models import Case, CaseEvent, ExtensionRequest
+from cases.models import Case, CaseEvent, DepartmentUnit, ExtensionRequest
 from cases.permissions import Roles, acting_role, person, roles_of
 from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
-from cases.progress import near_hours, next_step, running_deadline, time_left
+from cases.progress import near_hours, next_step, running_time_left, time_left
 from cases.selectors import (
     access_case,
     case_list_visible_to,
@@ -97,9 +97,9 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("Your role does not give access to this page."))
 
 
-def _paginate(request: HttpRequest, qs: QuerySet[Case]) -> Page:
-    # Lists never need the polygons of the cell or centre: skip them.
-    qs = qs.defer("grid_cell__geom", "centre__geom", "location")
+def _paginate(request: HttpRequest, qs: QuerySet[Case], *, with_location: bool = False) -> Page:
+    # Lists never need the polygons of the cell or centre: skip them, and the point unless asked.
+    qs = qs.defer("grid_cell__geom", "centre__geom", *(() if with_location else ("location",)))
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
@@ -168,12 +168,12 @@ def case_report(request: HttpRequest) -> HttpResponse:
     url = reverse("case-detail", args=[case.pk])
     # An offline draft is sent in the background: its page shows the number, and a flash
     # message would only surprise the person on whatever page they open next.
-    if request.headers.get("X-Wangge-Draft"):
-        pass
-    elif created:
-        messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
-    else:
-        messages.info(request, _("Case %(number)s was already filed; nothing new was filed.") % {"number": case.number})
+    if not request.headers.get("X-Wangge-Draft"):
+        if created:
+            messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
+        else:
+            messages.info(request, _("Case %(number)s was already filed; nothing new was filed.")
+                          % {"number": case.number})
     if _wants_json(request):
         return JsonResponse({"id": case.pk, "number": case.number, "url": url, "replayed": not created},
                             status=201 if created else 200)
@@ -417,7 +417,9 @@ class Panel:
     intro: str = ""  # what the person deciding must know first (the request, the proposal)
 
 
-def _make_form(action: str, case: Case, data: Any = None, files: Any = None) -> forms.Form:
+def _make_form(action: str, case: Case, data: Any = None, files: Any = None, *,
+               proposed: DepartmentUnit | None = None) -> forms.Form:
+    """The action's form, bound or not; an unbound dispatch form starts on `proposed`."""
     spec = ACTIONS[action]
     panel_key = next(key for key, actions in PANELS if action in actions)
     # Unique ids per panel: several forms on one page each have a "note".
@@ -428,8 +430,7 @@ def _make_form(action: str, case: Case, data: Any = None, files: Any = None) -> 
     if spec.form_class in (DispatchForm, ReassignForm):
         kwargs["cell_code"] = case.cell_code
         if data is None and spec.form_class is DispatchForm:
-            unit = proposed_unit(case=case)
-            kwargs["initial"] = {"unit": unit.pk if unit else None}
+            kwargs["initial"] = {"unit": proposed.pk if proposed else None}
     return spec.form_class(data, files, **kwargs)
 
 
@@ -453,10 +454,9 @@ def available_actions(user: AnyUser, case: Case) -> list[str]:
 
 
 def _panel_intros(case: Case, events: list[CaseEvent], pending: ExtensionRequest | None,
-                  now: dt.datetime) -> dict[str, str]:
+                  proposed: DepartmentUnit | None, now: dt.datetime) -> dict[str, str]:
     """One line above a panel's form where the decision needs context from elsewhere."""
     intros: dict[str, str] = {}
-    proposed = proposed_unit(case=case) if case.status == Case.Status.ACCEPTED else None
     last_return = next((e for e in reversed(events) if e.action == A.RETURN), None)
     dispatch_lines = []
     if last_return is not None and case.status == Case.Status.ACCEPTED:
@@ -479,7 +479,7 @@ def _panel_intros(case: Case, events: list[CaseEvent], pending: ExtensionRequest
     return intros
 
 
-def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None,
+def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None, proposed: DepartmentUnit | None,
             intros: Mapping[str, str] | None = None) -> list[Panel]:
     panels: list[Panel] = []
     for key, panel_actions in PANELS:
@@ -489,7 +489,7 @@ def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None
         if bound is not None and bound[0] in panel_actions:
             form = bound[1]
         else:
-            form = _make_form(shown[0], case)
+            form = _make_form(shown[0], case, proposed=proposed)
         buttons = [
             Button(a, str(BUTTON_LABELS[a]), reverse("case-action", args=[case.pk, a]), ACTIONS[a].danger)
             for a in shown
@@ -504,10 +504,6 @@ def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None
             intro=(intros or {}).get(key, ""),
         ))
     return panels
-
-
-def _past(deadline: dt.datetime | None, now: dt.datetime) -> bool:
-    return deadline is not None and deadline < now
 
 
 def _detail_page(
@@ -529,25 +525,23 @@ def _detail_page(
     # Read once: the panels and the duplicate candidates both depend on it.
     actions = available_actions(request.user, case)
     pending = pending_extension(case=case)
+    # Read once: the dispatch form starts on it and its panel says why.
+    proposed = proposed_unit(case=case) if case.status == Case.Status.ACCEPTED else None
     co_handlers = list(case.co_handlers.select_related("unit").order_by("unit__name"))
-    running = running_deadline(case)
     return page(request, "cases/case_detail.html", {
         "case": case,
         "events": [(event, ROLE_LABELS.get(event.role, event.role)) for event in events],
         "photos": photos,
         "map_data": map_data,
-        "panels": _panels(case, actions, bound, _panel_intros(case, events, pending, now)),
+        "panels": _panels(case, actions, bound, proposed, _panel_intros(case, events, pending, proposed, now)),
         "next_step": next_step(case, pending=pending,
                                open_co_handlers=[c.unit.name for c in co_handlers if c.reported_at is None]),
-        "running_left": time_left(running, now=now, near_hours=near_hours(signing=case.status == Case.Status.DISPATCHED)),
+        "running_left": running_time_left(case, now=now),
         "sign_left": time_left(case.sign_deadline, now=now, near_hours=near_hours(signing=True))
         if case.status == Case.Status.DISPATCHED else None,
         "handle_left": time_left(case.handle_deadline, now=now, near_hours=near_hours(signing=False))
         if case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS) else None,
         "action_error": error,
-        "sign_overdue": case.status == Case.Status.DISPATCHED and _past(case.sign_deadline, now),
-        "handle_overdue": case.status in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS)
-        and _past(case.handle_deadline, now),
         "pending_extension": pending,
         "contact": contact_of(case).masked(),
         "may_reveal": may_reveal_contact(request.user, case),

@@ -22,8 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case
-from cases.permissions import roles_of
-from cases.selectors import OPEN_STATUSES, case_list_visible_to, overdue_q
+from cases.selectors import OPEN_STATUSES, case_list_visible_to, overdue_q, supervised_roots
 from geo.models import RiskScore
 from geo.selectors import cells_visible_to
 from grids.models import Area, GridCell
@@ -109,19 +108,7 @@ def _place(area: Area) -> Place:
 
 def map_roots(*, user: AnyUser) -> tuple[Place, ...]:
     """The areas a person supervises (administrators: the top of the hierarchy)."""
-    roles = roles_of(user)
-    areas = Area.objects.only("code", "name", "level")
-    if roles.is_admin:
-        top = list(areas.filter(parent__isnull=True).order_by("code"))
-        return tuple(_place(a) for a in top)
-    prefixes = roles.supervisor_prefixes
-    if not prefixes:
-        return ()
-    # A city's prefix is 4 digits: its code is the prefix + "00".
-    codes = [p + "00" if len(p) == 4 else p for p in prefixes]
-    found = [_place(a) for a in areas.filter(code__in=codes).order_by("code")]
-    # Drop an area inside another supervised one: its parent already shows it.
-    return tuple(p for p in found if not any(o is not p and p.code.startswith(o.prefix) for o in found))
+    return tuple(_place(a) for a in supervised_roots(user=user))
 
 
 def map_selection(*, user: AnyUser, code: str | None) -> MapSelection:

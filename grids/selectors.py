@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Case as When_
+from django.db.models import Case as DbCase
 from django.db.models import IntegerField, Max, QuerySet, Value, When
 from django.http import Http404
 
@@ -28,7 +28,7 @@ def tasks_visible_to(*, user: AnyUser) -> QuerySet[PatrolTask]:
 
 def open_tasks(*, user: AnyUser) -> QuerySet[PatrolTask]:
     """Open tasks, risk warnings first, then by due date."""
-    warning_first = When_(When(kind=PatrolTask.Kind.RISK_WARNING, then=Value(0)), default=Value(1),
+    warning_first = DbCase(When(kind=PatrolTask.Kind.RISK_WARNING, then=Value(0)), default=Value(1),
                           output_field=IntegerField())
     return (
         tasks_visible_to(user=user)

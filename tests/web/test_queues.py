@@ -162,7 +162,7 @@ def test_bad_filter_values_are_ignored_with_a_message(login, queue, centre_opera
 
 
 def test_pager_keeps_the_filters(login, queue, centre_operator, settings, monkeypatch):
-    monkeypatch.setattr("cases.queue_views.PAGE_SIZE", 2)
+    monkeypatch.setattr("cases.views.PAGE_SIZE", 2)
     html = login(centre_operator).get(reverse("centre-queue"), {"state": "reported", "level": "own"}).text
     assert len(listed(html)) == 2
     assert "?state=reported&amp;level=own&amp;page=2" in html
