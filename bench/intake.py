@@ -79,7 +79,7 @@ from cases.models import Case, CaseEvent  # noqa: E402
 from grids.demo import DEMO_PASSWORD as PASSWORD  # noqa: E402
 from grids.models import GridCell  # noqa: E402
 
-POINTS_PER_CELL = 4  # the point pool: this many random points inside every comprehensive cell
+POINTS_PER_CELL = 500  # the point pool: this many random points inside each of a grid worker's cells
 TIMEOUT = 30.0  # seconds: a socket or setup step taking longer fails the run instead of hanging it
 MAX_REPORTS_PER_CLIENT = 1_000_000  # a hard bound on every client loop besides --seconds
 # Every report queues a notification task after commit. On the shared broker a dev worker would
@@ -130,13 +130,18 @@ class Category:
 class Worker:
     id: int
     username: str
+    # Where this worker reports: lon, lat and code of the cell (one of theirs) it was drawn in.
+    points: tuple[tuple[float, float, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class City:
-    points: list[tuple[float, float, str]]  # lon, lat, code of the cell the point was drawn in
     categories: list[Category]
     workers: list[Worker]
+
+    @property
+    def points(self) -> list[tuple[float, float, str]]:
+        return [point for worker in self.workers for point in worker.points]
 
 
 class Client(Protocol):
@@ -177,7 +182,7 @@ def main() -> None:
         load_city(server.url(name))
         city = read_city(server.conninfo(name), seed=args.seed)
         print(
-            f"inputs: {len(city.points):,} points ({POINTS_PER_CELL} random inside each comprehensive cell), "
+            f"inputs: {len(city.points):,} points ({POINTS_PER_CELL} random inside each of the grid workers' own cells), "
             f"{len(city.categories)} leaf categories, grid workers {', '.join(w.username for w in city.workers)}; "
             f"{args.clients} clients × {args.seconds:g} s per phase"
         )
@@ -265,26 +270,31 @@ def load_city(url: str) -> None:
 
 def read_city(conninfo: str, *, seed: int) -> City:
     with psycopg.connect(conninfo) as conn:
-        # ST_GeneratePoints draws inside the polygon, so every point has exactly one cell (a
-        # point on a shared edge has probability zero); seeded, so runs draw the same points.
-        points = conn.execute(
-            "SELECT ST_X(p.geom), ST_Y(p.geom), c.code FROM grids_gridcell c,"
-            " LATERAL ST_Dump(ST_GeneratePoints(c.geom, %s, %s)) p WHERE c.kind = %s ORDER BY c.code, p.path",
-            [POINTS_PER_CELL, seed, GridCell.Kind.COMPREHENSIVE.value],
-        ).fetchall()
         categories = [Category(*row) for row in conn.execute(
             "SELECT id, code, sign_for_hours, handle_days FROM cases_category"
             " WHERE active AND parent_id IS NOT NULL ORDER BY code"
         )]
         # Demo grid workers who can sign in; the background accounts' passwords are unusable ('!').
-        workers = [Worker(*row) for row in conn.execute(
+        accounts = conn.execute(
             "SELECT DISTINCT u.id, u.username FROM auth_user u JOIN grids_gridassignment a ON a.worker_id = u.id"
             " WHERE u.is_active AND u.password NOT LIKE '!%%' ORDER BY u.username"
-        )]
-    if not points or not categories or not workers:
-        raise SystemExit(f"the demo city lacks points ({len(points)}), categories ({len(categories)}) "
-                         f"or grid workers ({len(workers)})")
-    return City(points=[(float(x), float(y), str(c)) for x, y, c in points], categories=categories, workers=workers)
+        ).fetchall()
+        workers = []
+        for user_id, username in accounts:
+            # A grid worker reports in their own cells (the API refuses a point elsewhere).
+            # ST_GeneratePoints draws inside the polygon, so every point has exactly one cell
+            # (a point on a shared edge has probability zero); seeded, so runs draw the same.
+            points = conn.execute(
+                "SELECT ST_X(p.geom), ST_Y(p.geom), c.code FROM grids_gridassignment a"
+                " JOIN grids_gridcell c ON c.id = a.cell_id, LATERAL ST_Dump(ST_GeneratePoints(c.geom, %s, %s)) p"
+                " WHERE a.worker_id = %s AND c.kind = %s ORDER BY c.code, p.path",
+                [POINTS_PER_CELL, seed, user_id, GridCell.Kind.COMPREHENSIVE.value],
+            ).fetchall()
+            workers.append(Worker(user_id, username, tuple((float(x), float(y), str(c)) for x, y, c in points)))
+    if not categories or not workers or not all(w.points for w in workers):
+        raise SystemExit(f"the demo city lacks categories ({len(categories)}) or grid workers with cells "
+                         f"({', '.join(f'{w.username}: {len(w.points)} points' for w in workers) or 'none'})")
+    return City(categories=categories, workers=workers)
 
 
 # --- gunicorn -------------------------------------------------------------------------------
@@ -410,7 +420,7 @@ class ApiClient:
     def __init__(self, port: int, city: City, index: int, auth: str, args: argparse.Namespace) -> None:
         self.city = city
         self.rng = random.Random(args.seed * 1000 + index)
-        worker = city.workers[index % len(city.workers)]
+        self.worker = worker = city.workers[index % len(city.workers)]
         self.port = port
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth == "basic":
@@ -431,7 +441,7 @@ class ApiClient:
         self.conn.close()
 
     def report(self) -> str | None:
-        lon, lat, code = self.rng.choice(self.city.points)
+        lon, lat, code = self.rng.choice(self.worker.points)
         body = json.dumps({
             "category": self.rng.choice(self.city.categories).code,
             "description": "基准测试上报：路面破损",  # a pothole, the commonest report
@@ -500,7 +510,7 @@ class RawClient:
         self.conn = psycopg.connect(conninfo, autocommit=True)
 
     def report(self) -> str | None:
-        lon, lat, code = self.rng.choice(self.city.points)
+        lon, lat, code = self.rng.choice(self.worker.points)
         category = self.rng.choice(self.city.categories)
         try:
             with self.conn.transaction():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.files.base import File
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from cases.attachments import MAX_PHOTOS, prepare_photo, validate_photo
 from cases.errors import (
     Conflict,
+    DomainError,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -36,6 +37,7 @@ from cases.errors import (
     OutsideCity,
     SwappedCoordinates,
 )
+from cases.filing import insert_case_with_report
 from cases.models import (
     Attachment,
     Case,
@@ -49,10 +51,10 @@ from cases.models import (
 )
 from cases.permissions import acting_role, areas_containing, reporter_role, roles_of, user_ids_holding
 from cases.personal_data import normalize_id_number, normalize_phone
-from cases.selectors import case_id_for_client_key, case_list_visible_to
+from cases.selectors import case_list_visible_to
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
-from geo.selectors import grid_cell_for_point
-from grids.models import Area
+from geo.selectors import ancestor_at_level, grid_cell_for_point
+from grids.models import Area, GridCell
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -178,7 +180,8 @@ def _queue_notifications(event_id: int) -> None:
     from cases.tasks import notify_next_actors_task
 
     try:
-        notify_next_actors_task.delay(event_id)
+        # The argument's repr given, so Celery need not build it (bench/intake.py).
+        notify_next_actors_task.apply_async((event_id,), argsrepr=f"({event_id},)", kwargsrepr="{}")
     except Exception:  # noqa: BLE001 - any broker failure; the action itself is committed
         logger.warning("could not queue notifications for case event %s", event_id, exc_info=True)
 
@@ -219,21 +222,15 @@ def _require_text(value: str, field: str) -> str:
     return value
 
 
-def _next_number(cell_code: str, at: dt.datetime) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('cases_case_number_seq')")
-        (serial,) = cursor.fetchone()
-    local = timezone.localtime(at)
-    return f"{cell_code[:6]}{local:%Y%m%d}{serial:06d}"
+def _number_prefix(cell_code: str, at: dt.datetime) -> str:
+    """A case number is the district's code, the local date and a serial from
+    cases_case_number_seq of at least 6 digits (cases.filing adds the serial)."""
+    return f"{cell_code[:6]}{timezone.localtime(at):%Y%m%d}"
 
 
 def _centre_for(community: Area, level: str) -> Area:
     """The community itself, or its ancestor at the category's handling level."""
-    area = community
-    while area.level != level and area.parent_id is not None:
-        # Only the code is shown and compared later: leave the boundaries in the database.
-        area = Area.objects.defer("geom").get(pk=area.parent_id)
-    return area
+    return ancestor_at_level(community, level)
 
 
 def _same_reporter(case: Case, actor: AnyUser | None) -> Case:
@@ -270,38 +267,21 @@ def case_report(
     return case
 
 
-def case_report_or_replay(
+def _checked_report(
     *,
-    actor: AnyUser | None,
     category: Category,
     location: Point,
     description: str,
-    source: str | None = None,
-    client_key: str | None = None,
-    address: str = "",
-    photos: Sequence[File] = (),
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    reporter_id_number: str = "",
-    within_cells: Collection[int] | None = None,
-    at: dt.datetime | None = None,
-) -> tuple[Case, bool]:
-    """case_report, also saying whether this call filed the case (True) or found the one
-    filed before with the same client_key (False: the API answers 200 instead of 201).
-    `within_cells`, when given, are the only cells the point may lie in (a grid worker
-    reports in their own cells): a point elsewhere is refused naming the cell it is in.
-
-    Locks nothing: the case is new, and a concurrent report with the same client_key loses
-    on the unique index and returns the winner's case. The insert of the case and its event
-    is one transaction; the notification is queued after its commit."""
-    at = _now(at)
+    photos: Sequence[File],
+    reporter_phone: str,
+    reporter_id_number: str,
+    within_cells: Collection[int] | None,
+) -> tuple[str, str, str, GridCell]:
+    """The report's checks: its text, contact and photos cleaned, and the grid cell it lies in.
+    Raises InvalidInput (and its OutsideCity, SwappedCoordinates) or PayloadTooLarge."""
     description = _require_text(description, "description")
     reporter_phone = normalize_phone(reporter_phone)
     reporter_id_number = normalize_id_number(reporter_id_number)
-    if client_key:
-        existing_id = case_id_for_client_key(client_key=client_key)
-        if existing_id is not None:
-            return _same_reporter(Case.objects.get(pk=existing_id), actor), False
     if category.parent_id is None or not category.active:
         raise InvalidInput(_("Choose a specific, active category."), field="category")
     if len(photos) > MAX_PHOTOS:
@@ -327,39 +307,89 @@ def case_report_or_replay(
               "your cells.") % {"cell": f"{cell.name} ({cell.code})"},
             field="location",
         )
-    # Read before the transaction opens, so it holds no snapshot while Python works.
+    return description, reporter_phone, reporter_id_number, cell
+
+
+def case_report_or_replay(
+    *,
+    actor: AnyUser | None,
+    category: Category,
+    location: Point,
+    description: str,
+    source: str | None = None,
+    client_key: str | None = None,
+    address: str = "",
+    photos: Sequence[File] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_id_number: str = "",
+    within_cells: Collection[int] | None = None,
+    at: dt.datetime | None = None,
+) -> tuple[Case, bool]:
+    """case_report, also saying whether this call filed the case (True) or found the one
+    filed before with the same client_key (False: the API answers 200 instead of 201).
+    `within_cells`, when given, are the only cells the point may lie in (a grid worker
+    reports in their own cells): a point elsewhere is refused naming the cell it is in.
+
+    Locks nothing: the case is new. The case and its event are written by one statement
+    (cases.filing; with photos, one transaction), and a concurrent report with the same
+    client_key writes nothing and returns the winner's case. The notification is queued
+    after the commit."""
+    at = _now(at)
+    try:
+        description, reporter_phone, reporter_id_number, cell = _checked_report(
+            category=category, location=location, description=description, photos=photos,
+            reporter_phone=reporter_phone, reporter_id_number=reporter_id_number, within_cells=within_cells,
+        )
+    except DomainError:
+        # A retry of a report already filed answers with that case (or 409, another
+        # reporter's key) even where it would now be refused, as it did when the key was
+        # looked up first; asking only here saves every new report that statement.
+        existing = Case.objects.filter(client_key=client_key).first() if client_key else None
+        if existing is None:
+            raise
+        return _same_reporter(existing, actor), False
     role = reporter_role(actor)
     centre = _centre_for(cell.community, category.handling_level)
-    try:
-        # A savepoint, so a concurrent duplicate client_key rolls back only this insert.
-        with transaction.atomic():
-            case = Case.objects.create(
-                number=_next_number(cell.code, at),
-                category=category,
-                status=S.REPORTED,
-                source=source or (Case.Source.GRID_WORKER if role == "grid_worker" else Case.Source.CITIZEN),
-                description=description,
-                location=location,
-                address=address,
-                grid_cell=cell,
-                cell_code=cell.code,
-                centre=centre,
-                reporter=actor,
-                reporter_name=reporter_name.strip()[:50] or None,
-                reporter_phone=reporter_phone or None,
-                reporter_id_number=reporter_id_number or None,
-                client_key=client_key or None,
-                sign_for_hours=category.sign_for_hours,
-                handle_days=category.handle_days,
-                reported_at=at,
-            )
-            _record(case, action=A.REPORT, actor=actor, role=role, from_status="", at=at, photos=photos)
-    except IntegrityError:
-        if client_key:
-            existing = Case.objects.filter(client_key=client_key).first()
-            if existing is not None:
-                return _same_reporter(existing, actor), False
-        raise
+    case = Case(
+        category=category,
+        status=S.REPORTED,
+        source=source or (Case.Source.GRID_WORKER if role == "grid_worker" else Case.Source.CITIZEN),
+        description=description,
+        location=location,
+        address=address,
+        grid_cell=cell,
+        cell_code=cell.code,
+        centre=centre,
+        reporter=actor,
+        reporter_name=reporter_name.strip()[:50] or None,
+        reporter_phone=reporter_phone or None,
+        reporter_id_number=reporter_id_number or None,
+        client_key=client_key or None,
+        sign_for_hours=category.sign_for_hours,
+        handle_days=category.handle_days,
+        reported_at=at,
+    )
+    event = CaseEvent(actor=actor, role=role, action=A.REPORT, from_status="", to_status=case.status, note="",
+                      created_at=at)
+    # One statement writes both rows (cases.filing); with photos, their rows join it in one
+    # transaction. Inside a caller's transaction, a savepoint keeps a failure to this call.
+    atomic = transaction.atomic() if photos or connection.in_atomic_block else nullcontext()
+    with atomic:
+        filed = insert_case_with_report(case, event, number_prefix=_number_prefix(cell.code, at))
+        if filed:
+            for photo in photos:
+                prepared = prepare_photo(photo)
+                Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
+    if not filed:
+        # The client key was taken: by this reporter's earlier try (a phone retrying on a bad
+        # network, perhaps at this very moment), which wins; or by someone else's (409).
+        existing = Case.objects.filter(client_key=client_key).first() if client_key else None
+        if existing is None:
+            raise Conflict(_("This report could not be filed; try again."))
+        return _same_reporter(existing, actor), False
+    if settings.NOTIFY_ON_COMMIT and not _muted.get():
+        transaction.on_commit(partial(_queue_notifications, event.pk))
     return case, True
 
 

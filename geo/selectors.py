@@ -73,6 +73,27 @@ def grid_cell_for_point(point: Point) -> GridCell | None:
     return cell
 
 
+# The area and its ancestors, nearest first, without polygons: for routing a report to the
+# centre above its community (one statement however many levels up).
+_ANCESTORS_SQL = (
+    f"WITH RECURSIVE up AS (SELECT {', '.join(_COMMUNITY_FIELDS)}, 0 AS depth FROM {Area._meta.db_table}"  # noqa: S608
+    " WHERE id = %s UNION ALL"
+    f" SELECT {', '.join('a.' + f for f in _COMMUNITY_FIELDS)}, up.depth + 1 FROM {Area._meta.db_table} a"
+    " JOIN up ON a.id = up.parent_id WHERE up.level <> %s)"
+    f" SELECT {', '.join(_COMMUNITY_FIELDS)} FROM up ORDER BY depth DESC LIMIT 1"
+)
+
+
+def ancestor_at_level(area: Area, level: str) -> Area:
+    """`area` itself if it is at `level`, else its nearest ancestor at `level`, else its root."""
+    if area.level == level:
+        return area
+    with connection.cursor() as cursor:
+        cursor.execute(_ANCESTORS_SQL, [area.pk, level])
+        row = cursor.fetchone()
+    return Area.from_db(connection.alias, _COMMUNITY_FIELDS, row)
+
+
 def cell_fingerprint() -> tuple[int, int, int]:
     """A cheap signature of the comprehensive cells: count, max id and a hash of row versions.
 

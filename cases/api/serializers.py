@@ -4,13 +4,15 @@ only through the action endpoints, which call the services."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, Notification
 from cases.personal_data import contact_of
@@ -211,7 +213,31 @@ class LeafCategoryField(serializers.SlugRelatedField[Category]):
         return category
 
 
-class CaseReportInputSerializer(serializers.Serializer[dict[str, Any]]):
+class SharedFieldsSerializer(serializers.Serializer[dict[str, Any]]):
+    """Fields built and bound once per class, not copied for every instance.
+
+    DRF deep-copies a serializer's declared fields for each instance, which re-runs every
+    field's __init__ (a third of validating a report, bench/intake.py). Validation reads a
+    field's settings and its root's `partial`, never writes to it, so for an input
+    serializer used without `partial` or a context one bound copy serves every request
+    (and every thread). Only for such serializers: nothing here may depend on self.context."""
+
+    _shared_fields: ClassVar[BindingDict]
+
+    @cached_property
+    def fields(self) -> BindingDict:
+        cls = type(self)
+        if "_shared_fields" not in cls.__dict__:
+            # Bound to a prototype made without data or context, so no request is kept.
+            prototype = cls()
+            shared = BindingDict(prototype)
+            for name, field in prototype.get_fields().items():
+                shared[name] = field
+            cls._shared_fields = shared
+        return cls._shared_fields
+
+
+class CaseReportInputSerializer(SharedFieldsSerializer):
     category = LeafCategoryField()
     description = serializers.CharField(max_length=2000)
     lon = serializers.FloatField()

@@ -3,12 +3,18 @@ each still answers as the queryset it replaced did, in one statement."""
 
 from __future__ import annotations
 
-from django.contrib.gis.geos import Point
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
+
+from cases.api.serializers import CaseReportInputSerializer
 from cases.models import Category, RoleAssignment
 from cases.permissions import Roles, roles_of
 from cases.selectors import active_leaf_category, case_id_for_client_key
-from geo.selectors import grid_cell_for_point
+from geo.selectors import ancestor_at_level, grid_cell_for_point
+from grids.models import Area
 from tests.factories import CategoryFactory, UserFactory, centre_of
 
 
@@ -83,3 +89,46 @@ def test_case_id_for_client_key(town, grid_worker):
                                 description="x", client_key="k-1")
     assert case_id_for_client_key(client_key="k-1") == case.pk
     assert case_id_for_client_key(client_key="k-2") is None
+
+
+def test_ancestor_at_level_climbs_in_one_statement(town, django_assert_num_queries):
+    community = Area.objects.get(pk=town.community.pk)
+    with django_assert_num_queries(0):
+        assert ancestor_at_level(community, Area.Level.COMMUNITY) == community
+    for level, expected in ((Area.Level.STREET, town.street), (Area.Level.DISTRICT, town.district),
+                            (Area.Level.CITY, town.city), ("galaxy", town.city)):  # no such level: the root
+        with django_assert_num_queries(1):
+            found = ancestor_at_level(community, level)
+        assert (found.pk, found.code, found.level, found.parent_id) == (
+            expected.pk, expected.code, expected.level, expected.parent_id)
+        assert "geom" in found.get_deferred_fields()  # boundaries stay in the database
+
+
+def test_the_report_input_fields_are_built_once_and_keep_no_request(town):
+    """SharedFieldsSerializer: one bound copy of the fields for every instance, errors per instance."""
+    good = {"category": town.category.code, "description": "x", "lon": 120.3, "lat": 31.5}
+    first, second = CaseReportInputSerializer(data=good), CaseReportInputSerializer(data={"lon": "west"})
+    assert first.fields is second.fields
+    assert first.is_valid() and not second.is_valid()
+    assert first.errors == {} and set(second.errors) == {"category", "description", "lon", "lat"}
+    assert first.validated_data["location"].coords == (120.3, 31.5)
+    root = first.fields["lon"].root
+    assert root is not first and root is not second and root.context == {} and not root.partial
+
+
+@pytest.mark.django_db(transaction=True)  # each thread reads the category on its own connection
+def test_shared_report_fields_validate_correctly_from_many_threads(town):
+    category = town.category
+    serializers = [CaseReportInputSerializer(data={"category": category.code, "description": f"d{i}",
+                                                   "lon": 120 + i / 1000, "lat": 31.5}) for i in range(64)]
+
+    def check(serializer: CaseReportInputSerializer) -> tuple[str, float]:
+        try:
+            assert serializer.is_valid(), serializer.errors
+            return serializer.validated_data["description"], serializer.validated_data["lon"]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(check, serializers))
+    assert results == [(f"d{i}", 120 + i / 1000) for i in range(64)]

@@ -87,6 +87,18 @@ def test_case_page_shows_map_data_and_deadlines(login, file_case, town, centre_o
     assert town.unit.name in html
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_case_page_writes_every_time_one_way(login, file_case, town, centre_operator, dept_officer, language) -> None:
+    """Deadlines, report, timeline: each `<time>` reads 2026-11-30 17:00 in both languages
+    (it mixed "11/30/2026 5 p.m." with that before)."""
+    case = advance(file_case(), Case.Status.DISPATCHED, town=town, centre_operator=centre_operator,
+                   dept_officer=dept_officer)
+    html = login(centre_operator, language).get(reverse("case-detail", args=[case.pk])).text
+    times = re.findall(r'<time datetime="[^"]+">([^<]*)</time>', html)
+    assert len(times) >= 5  # two deadlines (and their summary), the report, the timeline's rows
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text) for text in times), times
+
+
 def test_success_message_after_action(login, file_case, centre_operator) -> None:
     case = file_case()
     response = login(centre_operator).post(action_url(case, A.ACCEPT), {"note": ""}, follow=True)
