@@ -197,6 +197,15 @@ def roles_of(user: AnyUser | None) -> Roles:
     return roles
 
 
+def report_cells(roles: Roles) -> frozenset[int] | None:
+    """The cells a reporter's points must lie in, web form and API alike: a grid worker's own;
+    None (anywhere in the city) for administrators, centres (who file what citizens phone
+    in) and citizens."""
+    if roles.is_grid_worker and not (roles.is_admin or roles.is_centre_operator):
+        return roles.cell_ids
+    return None
+
+
 def _covers(prefixes: tuple[str, ...], code: str) -> bool:
     return any(code.startswith(p) for p in prefixes)
 

@@ -145,15 +145,13 @@ def leaf_categories() -> QuerySet[Category]:
     return Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("code")
 
 
-# Every report reads its category and looks for its client_key before anything else. Plain
-# statements: through the ORM each costs more Python than the database spends on it
-# (bench/intake.py, docs/benchmarks.md).
+# Every report reads its category before anything else. A plain statement: through the ORM
+# it costs more Python than the database spends on it (bench/intake.py, docs/benchmarks.md).
 _CATEGORY_FIELDS = tuple(f.attname for f in Category._meta.concrete_fields)
 _LEAF_CATEGORY_SQL = (
     f"SELECT {', '.join(_CATEGORY_FIELDS)} FROM {Category._meta.db_table}"  # noqa: S608
     " WHERE code = %s AND active AND parent_id IS NOT NULL"
 )
-_CLIENT_KEY_SQL = f"SELECT id FROM {Case._meta.db_table} WHERE client_key = %s"  # noqa: S608
 
 
 def active_leaf_category(*, code: str) -> Category | None:
@@ -162,14 +160,6 @@ def active_leaf_category(*, code: str) -> Category | None:
         cursor.execute(_LEAF_CATEGORY_SQL, [code])
         row = cursor.fetchone()
     return None if row is None else Category.from_db(connection.alias, _CATEGORY_FIELDS, row)
-
-
-def case_id_for_client_key(*, client_key: str) -> int | None:
-    """The case already filed with this client_key (unique), if any."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CLIENT_KEY_SQL, [client_key])
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
 
 
 def pending_extension(*, case: Case) -> ExtensionRequest | None:

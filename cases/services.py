@@ -228,11 +228,6 @@ def _number_prefix(cell_code: str, at: dt.datetime) -> str:
     return f"{cell_code[:6]}{timezone.localtime(at):%Y%m%d}"
 
 
-def _centre_for(community: Area, level: str) -> Area:
-    """The community itself, or its ancestor at the category's handling level."""
-    return ancestor_at_level(community, level)
-
-
 def _same_reporter(case: Case, actor: AnyUser | None) -> Case:
     if case.reporter_id != (actor.pk if actor is not None else None):
         raise Conflict(_("This client key was already used for another reporter's case."), field="client_key")
@@ -350,7 +345,8 @@ def case_report_or_replay(
             raise
         return _same_reporter(existing, actor), False
     role = reporter_role(actor)
-    centre = _centre_for(cell.community, category.handling_level)
+    # The community's centre, or the one above it at the category's handling level.
+    centre = ancestor_at_level(cell.community, category.handling_level)
     case = Case(
         category=category,
         status=S.REPORTED,

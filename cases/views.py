@@ -55,7 +55,7 @@ from cases.forms import (
     VerifyForm,
 )
 from cases.models import Case, CaseEvent, DepartmentUnit, ExtensionRequest
-from cases.permissions import Roles, acting_role, person, roles_of
+from cases.permissions import Roles, acting_role, person, report_cells, roles_of
 from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
 from cases.progress import near_hours, next_step, running_time_left, time_left
 from cases.selectors import (
@@ -159,8 +159,7 @@ def case_report(request: HttpRequest) -> HttpResponse:
             reporter_name=data["reporter_name"],
             reporter_phone=data["reporter_phone"],
             reporter_id_number=data["reporter_id_number"],
-            # A grid worker reports in their own cells; an administrator anywhere.
-            within_cells=None if roles.is_admin else roles.cell_ids,
+            within_cells=report_cells(roles),
         )
     except DomainError as error:
         form.add_domain_error(error)

@@ -42,7 +42,7 @@ from cases.api.serializers import (
 )
 from cases.errors import InvalidInput
 from cases.models import Attachment, Case, Category, Notification
-from cases.permissions import acting_role, person, roles_of
+from cases.permissions import acting_role, person, report_cells, roles_of
 from cases.personal_data import reveal_contact
 from cases.selectors import (
     OPEN_STATUSES,
@@ -112,16 +112,12 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         data = CaseReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        roles = roles_of(request.user)
         case, created = services.case_report_or_replay(
             actor=person(request.user), category=v["category"], location=v["location"], description=v["description"],
             address=v["address"], client_key=v["client_key"] or None, photos=v["photos"], source=Case.Source.API,
             reporter_name=v["reporter_name"], reporter_phone=v["reporter_phone"],
             reporter_id_number=v["reporter_id_number"],
-            # A grid worker reports in their own cells, as on the web form; centres (who file
-            # what citizens phone in), administrators and citizens anywhere in the city.
-            within_cells=roles.cell_ids if roles.is_grid_worker and not (roles.is_admin or roles.is_centre_operator)
-            else None,
+            within_cells=report_cells(roles_of(request.user)),
         )
         if created and not v["photos"]:
             # A case filed just now without photos has no attachments: say so rather than ask,

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent
+from cases.permissions import Roles, report_cells
 from grids.models import GridAssignment
 from tests.cases.photos import jpeg
 from tests.factories import centre_of
@@ -117,6 +118,16 @@ def test_a_grid_worker_reports_only_in_their_own_cells(town, grid_worker, centre
     assert town.cells[2].code in response.json()["detail"] and "not one of your cells" in response.json()["detail"]
     assert Case.objects.count() == 0
     assert report(token_client(centre_operator), col=0, row=1).status_code == 201
+
+
+@pytest.mark.parametrize(("roles", "held_to"), [
+    (Roles(cell_ids=frozenset({1, 2})), {1, 2}),
+    (Roles(cell_ids=frozenset({1}), centre_prefixes=("320213001001",)), None),  # also a centre
+    (Roles(cell_ids=frozenset({1}), is_admin=True), None),
+    (Roles(), None),  # a citizen
+])
+def test_report_cells_is_the_one_rule_for_web_and_api(roles, held_to):
+    assert report_cells(roles) == held_to
 
 
 def test_a_key_holding_nul_is_401_not_a_500(town):

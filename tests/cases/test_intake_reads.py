@@ -12,7 +12,7 @@ from django.db import connection
 from cases.api.serializers import CaseReportInputSerializer
 from cases.models import Category, RoleAssignment
 from cases.permissions import Roles, roles_of
-from cases.selectors import active_leaf_category, case_id_for_client_key
+from cases.selectors import active_leaf_category
 from geo.selectors import ancestor_at_level, grid_cell_for_point
 from grids.models import Area
 from tests.factories import CategoryFactory, UserFactory, centre_of
@@ -80,15 +80,6 @@ def test_active_leaf_category_is_what_leaf_categories_offers(town, django_assert
     assert active_leaf_category(code="03") is None  # a parent
     assert active_leaf_category(code="0303") is None  # inactive
     assert active_leaf_category(code="nope") is None
-
-
-def test_case_id_for_client_key(town, grid_worker):
-    from cases import services
-
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="x", client_key="k-1")
-    assert case_id_for_client_key(client_key="k-1") == case.pk
-    assert case_id_for_client_key(client_key="k-2") is None
 
 
 def test_ancestor_at_level_climbs_in_one_statement(town, django_assert_num_queries):
