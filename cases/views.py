@@ -65,10 +65,10 @@ from cases.selectors import (
     pending_extension,
     possible_duplicates,
     proposed_unit,
+    recent_categories,
 )
 from cases.worktime import working_hours_between
 from grids.models import Area
-from grids.selectors import recent_categories
 
 if TYPE_CHECKING:
     from cases.permissions import AnyUser

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.selectors import OPEN_STATUSES, case_list_visible_to, overdue_q, supervised_roots
-from geo.models import RiskScore
 from geo.selectors import cells_visible_to
 from grids.models import Area, GridCell
+from risk.models import RiskScore
 
 if TYPE_CHECKING:
     from cases.permissions import AnyUser

@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET
 from cases.permissions import roles_of
 from cases.views import page
 from geo.map_selectors import CELL, BadAreaCode, map_layer, map_selection, selection_cases
-from geo.models import RiskScore
 from grids.models import Area
+from risk.models import RiskScore
 
-# Labels for the machine keys geo.risk.top_factors writes; unknown keys show as they are.
+# Labels for the machine keys risk.forecast.top_factors writes; unknown keys show as they are.
 FACTOR_LABELS = {
     "cases_7d": gettext_lazy("Cases, last 7 days"),
     "cases_30d": gettext_lazy("Cases, last 30 days"),

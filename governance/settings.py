@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "grids",
     "cases",
     "geo",
+    "risk",
     "accounts",
     "audit",
 ]

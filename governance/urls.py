@@ -24,5 +24,5 @@ urlpatterns = [
     path("api/geo/", include("geo.api.urls")),
     path("", include("cases.urls")),
     path("", include("geo.urls")),
-    path("", include("grids.urls")),
+    path("", include("risk.urls")),
 ]

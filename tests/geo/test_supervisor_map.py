@@ -17,8 +17,8 @@ from cases import services
 from cases.models import Case, RoleAssignment
 from geo import views
 from geo.map_selectors import BadAreaCode, map_layer, map_selection, selection_cases
-from geo.models import RiskScore
 from grids.models import Area, GridCell
+from risk.models import RiskScore
 from tests.factories import UserFactory, block, centre_of, square
 
 PAGE = reverse("supervisor-map")

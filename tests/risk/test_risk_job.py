@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case
-from geo.models import RiskScore
-from geo.risk_selectors import latest_horizon_start, latest_risk_scores
-from geo.services import risk_score_all_cells
-from geo.tasks import risk_score_all_cells_task
 from governance.celery import app
+from risk.models import RiskScore
+from risk.selectors import latest_horizon_start, latest_risk_scores
+from risk.services import risk_score_all_cells
+from risk.tasks import risk_score_all_cells_task
 from tests.factories import centre_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,7 +182,7 @@ def test_another_horizon_for_the_same_day_overwrites_and_scales(history):
 
 def test_task_body_parses_the_date_and_defaults_to_today(monkeypatch):
     seen: list[dt.date] = []
-    monkeypatch.setattr("geo.tasks.risk_score_all_cells", lambda *, as_of: seen.append(as_of) or 6)
+    monkeypatch.setattr("risk.tasks.risk_score_all_cells", lambda *, as_of: seen.append(as_of) or 6)
     assert risk_score_all_cells_task("2026-03-10") == 6
     risk_score_all_cells_task()
     assert seen == [AS_OF, timezone.localdate()]

@@ -1,6 +1,9 @@
 """The grid worker's day, phone first: open tasks of their cells, handled cases waiting for
-an on-site check, and the way to report. Views are thin: grids.selectors read,
-grids.services write."""
+an on-site check, and the way to report. Views are thin: risk.selectors and
+cases.selectors read, risk.services writes.
+
+Here rather than in grids/: the page reads cases and the risk job's tasks, and grids/ sits
+below both (it imports neither); risk/ may import cases."""
 
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.errors import DomainError, NotFound
 from cases.permissions import person, roles_of
-from grids import selectors, services
-from grids.forms import TaskDoneForm
+from cases.selectors import cases_to_verify_on_site
+from risk import selectors, services
+from risk.forms import TaskDoneForm
 
 
 def _require_grid_worker(request: HttpRequest) -> None:
@@ -38,10 +42,10 @@ def _today_page(request: HttpRequest, *, bound: tuple[int, TaskDoneForm] | None 
             forms[task.pk] = TaskDoneForm(auto_id=f"id_task{task.pk}_%s")
     context: dict[str, Any] = {
         "tasks": [(task, forms[task.pk]) for task in tasks],
-        "to_verify": list(selectors.cases_to_verify_on_site(user=request.user)[:50]),
+        "to_verify": list(cases_to_verify_on_site(user=request.user)[:50]),
         "today": timezone.localdate(),
     }
-    return render(request, "grids/today.html", context, status=status)
+    return render(request, "risk/today.html", context, status=status)
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Risk scoring models (DOMAIN §5) as pure functions on numpy arrays: no ORM, no settings.
 
-`geo.services.risk_score_all_cells` loads the case history into arrays, calls these and
+`risk.services.risk_score_all_cells` loads the case history into arrays, calls these and
 writes `RiskScore` rows; the tests call them on hand-made arrays.
 
 Baseline model "recency_v1"
@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 RECENCY_V1 = "recency_v1"
 
-# The values of geo.models.RiskScore.Level, highest first; plain strings keep this module ORM-free.
+# The values of risk.models.RiskScore.Level, highest first; plain strings keep this module ORM-free.
 RED, ORANGE, YELLOW, BLUE = "red", "orange", "yellow", "blue"
 LEVELS: tuple[str, ...] = (RED, ORANGE, YELLOW, BLUE)
 _RANKED_LEVELS = (RED, ORANGE, YELLOW)  # blue is "everything else"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from grids import views
+from risk import views
 
 urlpatterns: list[URLPattern] = [
     path("worker/today/", views.worker_today, name="worker-today"),

@@ -12,11 +12,9 @@ from django.db import connection
 
 from cases import services as case_services
 from cases.errors import Conflict, InvalidInput, NotFound
-from geo.models import RiskScore
-from geo.services import risk_score_all_cells
-from grids import selectors
-from grids.models import PatrolTask
-from grids.services import task_complete
+from risk import selectors
+from risk.models import PatrolTask, RiskScore
+from risk.services import risk_score_all_cells, task_complete
 from tests.factories import centre_of
 
 AS_OF = dt.date(2026, 3, 10)

@@ -1,12 +1,17 @@
-"""Writes of spatial analysis results: the nightly risk scores of every grid cell."""
+"""Writes of the risk job and the grid workers' tasks: the nightly risk scores of every grid
+cell, the patrols its red and orange warnings raise, and the completion of a task.
+
+Task services follow cases.services: one function per transition, atomic, the row locked
+(select_for_update) before it is checked, and a DomainError (cases.errors) for a refusal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -14,19 +19,24 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F, FloatField, Func
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
+from cases.errors import Conflict, InvalidInput, NotFound
 from cases.models import Case, Category
-from geo import risk
-from geo.models import RiskScore
+from cases.permissions import roles_of
 from grids.models import GridCell
-from grids.services import PATROL_LEVELS, patrol_tasks_for_warnings
+from risk import forecast
+from risk.models import PatrolTask, RiskScore
+
+if TYPE_CHECKING:
+    from cases.permissions import AnyUser
 
 logger = logging.getLogger(__name__)
 
 # Defaults until governance/settings.py carries these; a city overrides them there.
 
-MODELS = (risk.RECENCY_V1,)
+MODELS = (forecast.RECENCY_V1,)
 _BATCH_SIZE = 2000
 _FETCH_CHUNK = 50_000
 _SECONDS_PER_DAY = 86_400.0
@@ -54,7 +64,7 @@ def _level_policy() -> tuple[Mapping[str, float] | None, Mapping[str, float] | N
     shares: Mapping[str, float] = settings.RISK_LEVEL_QUANTILES
     try:
         # Validate before reading a million cases, not after.
-        risk.assign_levels(np.zeros(0), shares=shares, thresholds=thresholds)
+        forecast.assign_levels(np.zeros(0), shares=shares, thresholds=thresholds)
     except ValueError as exc:
         raise ImproperlyConfigured(f"RISK_LEVEL_THRESHOLDS / RISK_LEVEL_QUANTILES: {exc}") from None
     return shares, thresholds
@@ -110,7 +120,7 @@ def _load_history(*, cutoff: dt.datetime, lookback_days: int, cell_ids: NDArray[
 
 
 @transaction.atomic
-def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, model: str = risk.RECENCY_V1) -> int:
+def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, model: str = forecast.RECENCY_V1) -> int:
     """Scores every grid cell for the horizon starting `as_of` from the cases reported
     before `as_of` 00:00 (settings.TIME_ZONE) and upserts one RiskScore per cell for
     (as_of, model). Returns the number of cells scored.
@@ -119,7 +129,7 @@ def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, mod
     (a different `horizon_days` overwrites the first run's). Locks only the RiskScore rows
     it writes, always in cell-id order, so two concurrent runs for the same day queue
     behind each other instead of deadlocking. A red or orange cell gets one warning patrol
-    task for its grid workers per horizon (grids.services.patrol_tasks_for_warnings, in the
+    task for its grid workers per horizon (patrol_tasks_for_warnings, in the
     same transaction; a re-run adds none)."""
     if model not in MODELS:
         raise ValueError(f"unknown risk model {model!r}; known: {', '.join(MODELS)}")
@@ -140,7 +150,7 @@ def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, mod
     history = _load_history(cutoff=cutoff, lookback_days=lookback, cell_ids=cell_ids)
     loaded = time.monotonic()
 
-    scores = risk.recency_scores(
+    scores = forecast.recency_scores(
         history.cell_index,
         history.ages_days,
         n_cells=n_cells,
@@ -148,15 +158,15 @@ def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, mod
         lookback_days=lookback,
         horizon_days=horizon,
     )
-    levels = risk.assign_levels(scores, shares=shares, thresholds=thresholds)
-    factors = risk.top_factors(
+    levels = forecast.assign_levels(scores, shares=shares, thresholds=thresholds)
+    factors = forecast.top_factors(
         history.cell_index,
         history.ages_days,
         history.category_index,
         n_cells=n_cells,
         category_codes=history.category_codes,
         half_life_days=half_life,
-        per_1000_households=risk.per_thousand_households(scores, households),
+        per_1000_households=forecast.per_thousand_households(scores, households),
     )
 
     RiskScore.objects.bulk_create(
@@ -184,9 +194,63 @@ def risk_score_all_cells(*, as_of: dt.date, horizon_days: int | None = None, mod
         as_of=as_of,
         warnings=[(int(cell_ids[i]), str(levels[i]), float(scores[i])) for i in warned.tolist()],
     )
-    counts = {level: int(np.count_nonzero(levels == level)) for level in risk.LEVELS}
+    counts = {level: int(np.count_nonzero(levels == level)) for level in forecast.LEVELS}
     logger.info(
         "risk %s as of %s: %d cells, %d cases, levels %s; load %.1fs, total %.1fs",
         model, as_of, n_cells, history.cell_index.shape[0], counts, loaded - started, time.monotonic() - started,
     )
     return n_cells
+
+
+# The warning levels that send a grid worker out (DOMAIN §5: I red and II orange).
+PATROL_LEVELS = ("red", "orange")
+# A warning patrol is due the day after the warning is published: soon, but a worker who
+# reads it in the evening is not overdue at once.
+PATROL_DUE_DAYS = 1
+
+
+def patrol_tasks_for_warnings(*, as_of: dt.date, warnings: Iterable[tuple[int, str, float]]) -> int:
+    """One open warning patrol per (cell, horizon) for the cells scored red or orange;
+    `warnings` holds (cell_id, level, score). Returns how many tasks it created.
+
+    Idempotent: ON CONFLICT DO NOTHING on the one-warning-per-horizon constraint, so a
+    re-run of the risk job for the same day (or two at once) adds no second task, and a
+    task already done stays done."""
+    rows = [
+        PatrolTask(
+            cell_id=cell_id,
+            kind=PatrolTask.Kind.RISK_WARNING,
+            due_date=as_of + dt.timedelta(days=PATROL_DUE_DAYS),
+            horizon_start=as_of,
+            risk_level=level,
+            risk_score=score,
+        )
+        for cell_id, level, score in warnings
+        if level in PATROL_LEVELS
+    ]
+    if not rows:
+        return 0
+    before = PatrolTask.objects.filter(kind=PatrolTask.Kind.RISK_WARNING, horizon_start=as_of).count()
+    PatrolTask.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    return PatrolTask.objects.filter(kind=PatrolTask.Kind.RISK_WARNING, horizon_start=as_of).count() - before
+
+
+@transaction.atomic
+def task_complete(*, task_id: int, actor: AnyUser, note: str, at: dt.datetime | None = None) -> PatrolTask:
+    """A grid worker of the task's cell marks it done, saying what they found. A task of
+    another cell is "not found" (ids leak nothing); a second completion is a 409."""
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_("Say what you found on the patrol."), field="note")
+    roles = roles_of(actor)
+    task = PatrolTask.objects.select_for_update().filter(pk=task_id).first()
+    if task is None or not (roles.is_admin or task.cell_id in roles.cell_ids):
+        raise NotFound(_("No such task."))
+    if task.status == PatrolTask.Status.DONE:
+        raise Conflict(_("This task was already marked done."))
+    task.status = PatrolTask.Status.DONE
+    task.done_at = at or timezone.now()
+    task.done_by = actor  # type: ignore[assignment]
+    task.done_note = note
+    task.save(update_fields=["status", "done_at", "done_by", "done_note"])
+    return task

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from geo.services import risk_score_all_cells
+from risk.services import risk_score_all_cells
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Celery tasks of the geo app: thin wrappers that own only the retry policy."""
+"""Celery tasks of the risk app: thin wrappers that own only the retry policy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from geo.services import risk_score_all_cells
+from risk.services import risk_score_all_cells
 
 
 @shared_task(
