@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cases",
     "geo",
     "risk",
+    "oversight",
     "accounts",
     "audit",
 ]

@@ -1,5 +1,5 @@
 """The supervisor's KPI dashboard, its exports and the overdue list with 督办, through the
-Django test client over the hand-built March of tests/cases/kpi_history.py.
+Django test client over the hand-built March of tests/oversight/kpi_history.py.
 
 The pages measure at the real "now" (long after March 2026), so case I (handling deadline
 24 March, still open) is overdue too: in March 6 cases are due (A B C D H I), 3 closed
@@ -19,10 +19,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
-from cases.dashboard_forms import presets
 from cases.models import RoleAssignment, Supervision
-from tests.cases.kpi_history import march_fixture, other_officer_fixture  # noqa: F401 - fixtures
+from oversight.dashboard_forms import presets
 from tests.factories import UserFactory
+from tests.oversight.kpi_history import march_fixture, other_officer_fixture  # noqa: F401 - fixtures
 
 MARCH_Q = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
 

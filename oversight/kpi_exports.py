@@ -1,6 +1,6 @@
 """KPI tables as CSV or XLSX, as the dashboard shows them (same area, same period).
 
-As cases.exports: the figures start from the visibility selector (cases.kpis), text cells
+As cases.exports: the figures start from the visibility selector (oversight.kpis), text cells
 a spreadsheet would run as formulas are escaped, and every file leaves an `export` entry
 on the audit trail naming the table, the area, the period and the row count. Rates are
 written as percentages with one decimal, hours with one decimal; an empty cell means there
@@ -19,16 +19,16 @@ from openpyxl import Workbook
 
 from audit import services as audit
 from audit.models import AuditEntry
-from cases import kpis
 from cases.errors import InvalidInput
 from cases.exports import FORMATS, formula_safe
+from oversight import kpis
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from cases.kpis import KpiRow, Period
     from cases.permissions import AnyUser
     from grids.models import Area
+    from oversight.kpis import KpiRow, Period
 
 TABLES = ("areas", "units")
 

@@ -1,4 +1,4 @@
-"""The KPIs of DOMAIN §4 (cases.kpis) against numbers worked out by hand.
+"""The KPIs of DOMAIN §4 (oversight.kpis) against numbers worked out by hand.
 
 One month of hand-built cases (March 2026, no holidays in it; 28 February 2026 is a
 working Saturday), moved through the real services at chosen times, measured at "now" =
@@ -32,11 +32,12 @@ import datetime as dt
 
 import pytest
 
-from cases import kpis, services
-from cases.kpis import KpiRow, Period
+from cases import services
 from cases.models import RoleAssignment
-from tests.cases.kpi_history import MARCH, NOW, march_fixture, other_officer_fixture  # noqa: F401 - fixtures
+from oversight import kpis
+from oversight.kpis import KpiRow, Period
 from tests.factories import UserFactory
+from tests.oversight.kpi_history import MARCH, NOW, march_fixture, other_officer_fixture  # noqa: F401 - fixtures
 
 
 def _total(user, area, period=MARCH) -> KpiRow:

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, RoleAssignment
-from geo import views
-from geo.map_selectors import BadAreaCode, map_layer, map_selection, selection_cases
 from grids.models import Area, GridCell
+from oversight import map_views
+from oversight.map_selectors import BadAreaCode, map_layer, map_selection, selection_cases
 from risk.models import RiskScore
 from tests.factories import UserFactory, block, centre_of, square
 
@@ -212,7 +212,7 @@ def _case_links(html: str) -> list[str]:
 
 
 def test_page_lists_places_and_cases_without_js(world, town, login, supervisor, monkeypatch) -> None:
-    monkeypatch.setattr(views, "CASES_PER_PAGE", 2)
+    monkeypatch.setattr(map_views, "CASES_PER_PAGE", 2)
     client = login(supervisor)
     html = client.get(PAGE, {"area": "320213001", "measure": "overdue"}).text
     # The places below, each a link that keeps the measure; the trail back up.

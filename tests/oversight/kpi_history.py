@@ -1,4 +1,4 @@
-"""The hand-built March of tests/cases/test_kpis.py (its docstring tells the story), for
+"""The hand-built March of tests/oversight/test_kpis.py (its docstring tells the story), for
 the KPI, page and export tests."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cases import services
-from cases.kpis import Period
 from cases.models import Case, RoleAssignment
+from oversight.kpis import Period
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of
 

@@ -1,10 +1,11 @@
-"""The supervisor's screens: the KPI dashboard (DOMAIN §4) with its exports, and the
-overdue list with 督办. Read-only except the urge, which goes through services.case_urge
+"""The supervisor's screens: the KPI dashboard (DOMAIN §4) with its exports, the
+overdue list with 督办, and the case counts by district and department. Read-only except the urge, which goes through services.case_urge
 like every other way of pressing a case."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +23,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import kpi_exports, kpis, services
-from cases.dashboard_forms import PeriodForm, UrgeForm, presets
+from cases import services
 from cases.errors import DomainError, NotFound, NotPermitted
+from cases.models import Case
 from cases.permissions import person, roles_of
-from cases.selectors import access_case, supervised_roots
+from cases.selectors import access_case, case_list_visible_to, supervised_roots
 from grids.models import Area
+from oversight import kpi_exports, kpis
+from oversight.dashboard_forms import PeriodForm, UrgeForm, presets
 
 OVERDUE_PAGE_SIZE = 50
 
@@ -63,7 +68,7 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
         "good_from": kpis.GOOD_FROM, "fair_from": kpis.FAIR_FROM,
     }
     if not form.is_valid():
-        return render(request, "cases/dashboard.html", context, status=400)
+        return render(request, "oversight/dashboard.html", context, status=400)
     period = kpis.Period(form.cleaned_data["date_from"], form.cleaned_data["date_to"])
     board = kpis.dashboard(user=request.user, area=area, period=period)
     start, end = period.date_from, period.date_to
@@ -80,7 +85,7 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
         "overdue_url": reverse("supervisor-overdue") + "?" + urlencode({"area": area.code}),
         "max_filed": max([row.filed for row in board.areas] or [0]),
     })
-    return render(request, "cases/dashboard.html", context)
+    return render(request, "oversight/dashboard.html", context)
 
 
 @login_required
@@ -120,7 +125,7 @@ def _overdue_page(request: HttpRequest, area: Area, *, bound: tuple[int, UrgeFor
     forms = {case.pk: UrgeForm(initial={"note": default_note}, auto_id=f"urge-{case.pk}-%s") for case in rows}
     if bound is not None and bound[0] in forms:
         forms[bound[0]] = bound[1]
-    return render(request, "cases/overdue.html", {
+    return render(request, "oversight/overdue.html", {
         "area": area, "crumbs": kpis.breadcrumb(user=request.user, area=area), "page_obj": page,
         "roots": supervised_roots(user=request.user),
         "rows": [(case, forms[case.pk]) for case in rows], "error": error,
@@ -170,3 +175,43 @@ def supervisor_overdue_urge(request: HttpRequest, pk: int) -> HttpResponse:
     if area is None:
         return HttpResponse(_("Please correct the errors below."), status=400, content_type="text/plain; charset=utf-8")
     return _overdue_page(request, area, bound=(case.pk, form), error=_("Please correct the errors below."), status=400)
+
+
+def _status_columns() -> dict[str, Count]:
+    return {f"n_{status}": Count("pk", filter=Q(status=status)) for status in Case.Status.values}
+
+
+def _rows(groups: Iterable[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], str]) -> list[dict[str, Any]]:
+    return [
+        {"label": label(g), "total": g["total"], "counts": [g[f"n_{s}"] for s in Case.Status.values]}
+        for g in groups
+    ]
+
+
+@login_required
+@require_GET
+def supervisor_counts(request: HttpRequest) -> HttpResponse:
+    """Cases per district and per department, by status, in the user's jurisdiction:
+    two grouped queries over the one visibility selector, plus one for district names."""
+    _require_supervisor(request)
+    visible = case_list_visible_to(user=request.user).order_by()
+    by_district = list(
+        visible.annotate(district=Substr("cell_code", 1, 6))
+        .values("district")
+        .annotate(total=Count("pk"), **_status_columns())
+        .order_by("district")
+    )
+    names = dict(
+        Area.objects.filter(code__in=[g["district"] for g in by_district]).values_list("code", "name")
+    )
+    by_department = list(
+        visible.values("unit__department__code", "unit__department__name")
+        .annotate(total=Count("pk"), **_status_columns())
+        .order_by("unit__department__code")
+    )
+    not_dispatched = _("Not dispatched")
+    return render(request, "oversight/counts.html", {
+        "statuses": Case.Status.choices,
+        "districts": _rows(by_district, lambda g: f"{names.get(g['district'], '')} {g['district']}".strip()),
+        "departments": _rows(by_department, lambda g: g["unit__department__name"] or not_dispatched),
+    })

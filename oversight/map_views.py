@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -20,9 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cases.permissions import roles_of
-from cases.views import page
-from geo.map_selectors import CELL, BadAreaCode, map_layer, map_selection, selection_cases
 from grids.models import Area
+from oversight.map_selectors import CELL, BadAreaCode, map_layer, map_selection, selection_cases
 from risk.models import RiskScore
 
 # Labels for the machine keys risk.forecast.top_factors writes; unknown keys show as they are.
@@ -100,7 +100,7 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
     try:
         selection = map_selection(user=request.user, code=request.GET.get("area") or None)
     except BadAreaCode:
-        return page(request, "geo/bad_area.html", {}, status=400)
+        return render(request, "oversight/bad_area.html", {}, status=400)
     cells = cells and selection.child_level != CELL
     rows = json.loads(map_layer(user=request.user, selection=selection, risk_model=settings.RISK_DEFAULT_MODEL,
                                 geometry=False))
@@ -114,7 +114,7 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     layer_url = reverse("api-map-layer") + map_query(area=area_code, measure="open", cells=cells)
-    return page(request, "geo/supervisor_map.html", {
+    return render(request, "oversight/supervisor_map.html", {
         "selection": selection,
         "title": selection.place.name if selection.place else _("My jurisdiction"),
         "trail": [(place, map_query(area=place.code, measure=measure, cells=cells)) for place in selection.trail],
