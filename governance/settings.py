@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "geo",
     "risk",
     "oversight",
+    "demo",
     "accounts",
     "audit",
 ]

@@ -7,5 +7,5 @@ trap 'bash scripts/stop_services.sh' EXIT
 .venv/bin/ruff check .
 .venv/bin/mypy
 # Offline and a few seconds; pip-audit needs a vulnerability service, so only `make audit` runs it.
-.venv/bin/bandit -r governance grids cases geo -c pyproject.toml -q
+.venv/bin/bandit -r governance grids cases geo risk oversight demo -c pyproject.toml -q
 .venv/bin/python -m pytest "$@"

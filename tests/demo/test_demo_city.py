@@ -26,10 +26,12 @@ from shapely.geometry import Polygon
 
 from cases.models import Case, CaseEvent, Category, Department, DepartmentUnit
 from cases.permissions import roles_of
+from demo.load import wipe
+from demo.people import BACKGROUND_PREFIX, DEMO_PASSWORD, DEMO_USERNAMES, DISTRICT_SLUGS, FOCUS_DISTRICT
+from demo.places import DATA_DIR, DISTRICTS, plan_city, read_boundaries, subdivide
+from demo.taxonomy import DEPARTMENTS
 from geo.importing import metric_area
 from geo.selectors import grid_cell_for_point
-from grids import demo
-from grids.demo_taxonomy import DEPARTMENTS
 from grids.models import Area, GridCell
 
 TOLERANCE_M2 = settings.GRID_TOLERANCE_M2
@@ -48,8 +50,8 @@ def demo_city(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[
             yield out.getvalue()
         finally:
             with transaction.atomic():
-                demo.wipe()
-                get_user_model().objects.filter(username__in=demo.DEMO_USERNAMES).delete()
+                wipe()
+                get_user_model().objects.filter(username__in=DEMO_USERNAMES).delete()
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def test_subdivide_tiles_a_concave_parent_exactly():
     parent = Polygon([(0, 0), (3000, 0), (3000, 3000), (2000, 3000), (2000, 1000), (1000, 1000), (1000, 3000),
                       (0, 3000)])
     seeds = np.random.default_rng(7).uniform(0, 3000, size=(25, 2))
-    children = demo.subdivide(parent, seeds)
+    children = subdivide(parent, seeds)
     assert len(children) >= 10
     assert all(c.is_valid and c.geom_type == "MultiPolygon" for c in children)
     assert abs(sum(c.area for c in children) - parent.area) < 1e-3
@@ -81,26 +83,26 @@ def test_subdivide_tiles_a_concave_parent_exactly():
 
 
 def test_boundaries_are_converted_from_gcj02():
-    boundaries = demo.read_boundaries()
-    assert set(boundaries) == {"320200", *demo.DISTRICT_SLUGS}
-    raw = shapely.from_geojson((demo.DATA_DIR / "320213.geojson").read_text(encoding="utf-8"))
+    boundaries = read_boundaries()
+    assert set(boundaries) == {"320200", *DISTRICT_SLUGS}
+    raw = shapely.from_geojson((DATA_DIR / "320213.geojson").read_text(encoding="utf-8"))
     shift = shapely.distance(raw.centroid, boundaries["320213"].centroid) * 111_000
     # AMap's GCJ-02 offset around Wuxi is a few hundred metres.
     assert 200 < shift < 800
 
 
 def test_plan_is_reproducible_from_its_seed():
-    boundaries = demo.read_boundaries()
-    spec = [d for d in demo.DISTRICTS if d.code == "320214"]
-    first, again = (demo.plan_city(boundaries, districts=spec, scale=0.1, seed=5) for _ in range(2))
+    boundaries = read_boundaries()
+    spec = [d for d in DISTRICTS if d.code == "320214"]
+    first, again = (plan_city(boundaries, districts=spec, scale=0.1, seed=5) for _ in range(2))
     assert [(p.code, p.name, p.households) for p in first.cells] == [(p.code, p.name, p.households) for p in again.cells]
     assert all(a.geom.equals_exact(b.geom, 0) for a, b in zip(first.cells, again.cells, strict=True))
 
 
 def test_plan_of_one_district_tiles_it():
-    boundaries = demo.read_boundaries()
-    spec = next(d for d in demo.DISTRICTS if d.code == "320213")
-    plan = demo.plan_city(boundaries, districts=[spec], scale=0.25)
+    boundaries = read_boundaries()
+    spec = next(d for d in DISTRICTS if d.code == "320213")
+    plan = plan_city(boundaries, districts=[spec], scale=0.25)
     district = boundaries["320213"]
     streets = [a.geom for a in plan.by_level("street")]
     cells = [c.geom for c in plan.cells]
@@ -186,7 +188,7 @@ def _sample(level: Area.Level, k: int) -> list[str]:
     """k codes of the level at random, plus the first (most central) one of 梁溪区."""
     codes = sorted(Area.objects.filter(level=level).values_list("code", flat=True))
     rng = np.random.default_rng(3)
-    first = next(c for c in codes if c.startswith(demo.FOCUS_DISTRICT))
+    first = next(c for c in codes if c.startswith(FOCUS_DISTRICT))
     return sorted({first, *(str(c) for c in rng.choice(codes, size=min(k, len(codes)), replace=False))})
 
 
@@ -200,7 +202,7 @@ def test_cells_tile_their_communities(loaded):
 
 
 def test_areas_tile_their_parents(loaded):
-    codes = ["320200", *demo.DISTRICT_SLUGS, *_sample(Area.Level.STREET, 15)]
+    codes = ["320200", *DISTRICT_SLUGS, *_sample(Area.Level.STREET, 15)]
     rows = _tiling("k.parent_id = p.id", "grids_area", codes)
     assert len(rows) == len(codes)
     for code, union_gap, sum_gap, outside, uncovered in rows:
@@ -251,9 +253,9 @@ def test_taxonomy_has_two_levels_with_defaults_and_published_limits(loaded):
 
 
 def test_every_role_has_a_demo_user(loaded):
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=demo.DEMO_USERNAMES)}
-    assert set(users) == set(demo.DEMO_USERNAMES)
-    assert users["admin"].is_superuser and users["admin"].check_password(demo.DEMO_PASSWORD)
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_USERNAMES)}
+    assert set(users) == set(DEMO_USERNAMES)
+    assert users["admin"].is_superuser and users["admin"].check_password(DEMO_PASSWORD)
     gw = roles_of(users["gw_liangxi"])
     assert len(gw.cell_ids) == 2
     cell_codes = list(GridCell.objects.filter(pk__in=gw.cell_ids).values_list("code", flat=True))
@@ -273,7 +275,7 @@ def test_every_role_has_a_demo_user(loaded):
     assert roles == {"grid_worker", "centre_operator", "department_staff", "supervisor"}
     # Every cell has a grid worker; the background ones cannot log in.
     assert GridCell.objects.filter(assignments__isnull=True).count() == 0
-    background = get_user_model().objects.filter(username__startswith=demo.BACKGROUND_PREFIX).first()
+    background = get_user_model().objects.filter(username__startswith=BACKGROUND_PREFIX).first()
     assert background is not None and not background.has_usable_password()
 
 
@@ -281,10 +283,10 @@ def test_demo_accounts_prints_username_role_scope_password(loaded):
     out = io.StringIO()
     call_command("demo_accounts", stdout=out)
     text = out.getvalue()
-    for username in demo.DEMO_USERNAMES:
+    for username in DEMO_USERNAMES:
         assert re.search(rf"^{username}\s", text, re.MULTILINE), username
     line = next(row for row in text.splitlines() if row.startswith("gw_liangxi "))
-    assert "grid worker" in line and demo.DEMO_PASSWORD in line and "320213" in line
+    assert "grid worker" in line and DEMO_PASSWORD in line and "320213" in line
 
 
 def test_cases_were_made_through_the_services_and_land_in_their_cells(loaded):
@@ -331,10 +333,10 @@ def test_load_without_replace_refuses_existing_data(loaded):
 
 
 def test_wipe_clears_places_taxonomy_cases_and_background_accounts(loaded):
-    demo.wipe()  # rolled back with the test's transaction
+    wipe()  # rolled back with the test's transaction
     for model in (Area, GridCell, Department, DepartmentUnit, Category, Case, CaseEvent):
         assert not model.objects.exists(), model
-    assert not get_user_model().objects.filter(username__startswith=demo.BACKGROUND_PREFIX).exists()
+    assert not get_user_model().objects.filter(username__startswith=BACKGROUND_PREFIX).exists()
     assert get_user_model().objects.filter(username="admin").exists()
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from grids import demo
+from demo.load import city_loaded, has_data, load_demo_city, wipe
+from demo.places import CITY_CODE
 
 # Any constant: two `make run`s starting at once must not both load (or both wipe).
 _ADVISORY_LOCK = 0x77616E67  # "wang"
@@ -48,19 +49,19 @@ class Command(BaseCommand):
             # Held to the end of the transaction, so the check below and the load are one step.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
-            if if_empty and demo.city_loaded():
-                self.stdout.write(f"The city {demo.CITY_CODE} is already loaded; nothing to do (--if-empty).")
+            if if_empty and city_loaded():
+                self.stdout.write(f"The city {CITY_CODE} is already loaded; nothing to do (--if-empty).")
                 return
-            if demo.has_data():
+            if has_data():
                 if not replace:
                     raise CommandError(
                         "The database already holds places, departments, categories or cases. "
                         "Use --replace to wipe them and load the demo, or --if-empty to keep them."
                     )
                 self.stdout.write("Wiping places, departments, categories, cases and background accounts…")
-                demo.wipe()
+                wipe()
             self.stdout.write(f"Loading the Wuxi demo city (seed {seed}, {cases} cases):")
-            report = demo.load_demo_city(seed=seed, cases=cases, log=self.stdout.write, scale=scale)
+            report = load_demo_city(seed=seed, cases=cases, log=self.stdout.write, scale=scale)
             # Fresh planner statistics: without them PostgreSQL takes the new tables for empty
             # and plans nested loops over thousands of rows (where autovacuum is off or slow).
             with connection.cursor() as cursor:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from grids import demo
+from demo.people import BACKGROUND_PREFIX, account_rows, reset_passwords
 
 
 def _width(text: str) -> int:
@@ -27,8 +27,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, reset: bool, **options: Any) -> None:
         if reset:
-            self.stdout.write(f"Reset the password of {demo.reset_passwords()} demo accounts.")
-        rows = demo.account_rows()
+            self.stdout.write(f"Reset the password of {reset_passwords()} demo accounts.")
+        rows = account_rows()
         if not rows:
             self.stdout.write("No demo accounts: run manage.py load_demo_city first.")
             return
@@ -44,6 +44,6 @@ class Command(BaseCommand):
             "--reset sets the demo password again, to be changed again."
         )
         self.stdout.write(
-            f"\nEvery grid cell and department unit also has a background account ({demo.BACKGROUND_PREFIX}…) "
+            f"\nEvery grid cell and department unit also has a background account ({BACKGROUND_PREFIX}…) "
             "that cannot log in; it only names the people in the case history."
         )

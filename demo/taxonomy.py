@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.models import Category
+from cases.models import Category, Department, DepartmentUnit
+from grids.models import Area
 
 
 @dataclass(frozen=True)
@@ -226,3 +227,32 @@ TAXONOMY: tuple[GroupSpec, ...] = (
 
 def leaves() -> list[LeafSpec]:
     return [leaf for group in TAXONOMY for leaf in group.leaves]
+
+
+def write_taxonomy(areas: dict[str, Area]) -> tuple[dict[tuple[str, str], DepartmentUnit], list[Category]]:
+    """The 16 departments, a unit of each in every district, and the category tree.
+    Returns units by (department code, district code) and the leaf categories."""
+    departments = {d.code: Department(code=d.code, name=d.name) for d in DEPARTMENTS}
+    Department.objects.bulk_create(departments.values())
+    districts = [a for a in areas.values() if a.level == Area.Level.DISTRICT]
+    units = {
+        (spec.code, district.code): DepartmentUnit(
+            department=departments[spec.code], area=district, name=unit_name(spec, district.name)
+        )
+        for spec in DEPARTMENTS
+        for district in districts
+    }
+    DepartmentUnit.objects.bulk_create(units.values())
+    groups = [Category(code=g.code, name=g.name) for g in TAXONOMY]
+    Category.objects.bulk_create(groups)
+    leaves = [
+        Category(
+            code=leaf.code, name=leaf.name, parent=group_row, default_department=departments[leaf.department],
+            severity=leaf.severity, self_resolvable=leaf.self_resolvable,
+            sign_for_hours=leaf.limits[0], handle_days=leaf.limits[1],
+        )
+        for group_row, group in zip(groups, TAXONOMY, strict=True)
+        for leaf in group.leaves
+    ]
+    Category.objects.bulk_create(leaves)
+    return units, leaves
