@@ -116,9 +116,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def lockout_message() -> str:
-    # The same words whether or not the user name exists: a lockout reveals nothing.
+    # The same words whether or not the user name exists, and for a lock of the name from
+    # this address or of the address itself (accounts.lockout): a lockout reveals nothing.
     return _(
-        "Too many failed sign-in attempts: this account is locked for %(minutes)d minutes. "
+        "Too many failed sign-in attempts from this address: signing in here is locked for %(minutes)d minutes. "
         "An administrator can unlock it sooner."
     ) % {"minutes": settings.AXES_COOLOFF_MINUTES}
 
