@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,6 +61,10 @@ def otp(request: HttpRequest) -> HttpResponse:
     if otp_verified(user) or not otp_required(user):
         return redirect(next_url)
     enrolling = services.otp_confirmed_device(user) is None
+    if enrolling and password_verdict(user).reason is not None:
+        # A given password first (accounts.middleware.password_before_enrolment): no device,
+        # no secret shown, until the owner has chosen their own.
+        return redirect_to_login(request.get_full_path(), login_url=reverse("password_change"))
     form = OTPTokenForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         token = form.cleaned_data["otp_token"]
