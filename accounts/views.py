@@ -133,8 +133,8 @@ def locked_out(
     request: HttpRequest, original_response: HttpResponseBase | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: what AxesMiddleware answers a locked-out sign-in with. 403, not
-    axes' default 429: the refusal is about the account (a correct password from any client
-    is refused too), and clients retry a 429 on their own."""
+    axes' default 429: the refusal is about the sign-in (a correct password from the locked
+    address is refused too), not the client's rate, and clients retry a 429 on their own."""
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"code": "locked_out", "detail": lockout_message()}, status=403)
     return render(request, "accounts/locked_out.html", {"message": lockout_message()}, status=403)
