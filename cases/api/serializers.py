@@ -4,6 +4,7 @@ only through the action endpoints, which call the services."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -15,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
 from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, Notification
-from cases.personal_data import contact_of
+from cases.personal_data import contact_of, free_text_for, mask_numbers_in_text
 from cases.selectors import active_leaf_category, leaf_categories, pending_extension, possible_duplicates
 from geo.coords import CoordSystem, point_to_wgs84
 
@@ -46,7 +47,19 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
         return reverse("case-photo", args=[attachment.case_id, attachment.pk])
 
 
+def free_text(context: Mapping[str, Any], case: Case, text: str) -> str:
+    """A case's free text for the request's user (cases.personal_data.free_text_for); with no
+    request to say who reads, masked."""
+    request = context.get("request")
+    if request is None:
+        return mask_numbers_in_text(text)
+    return free_text_for(request.user, case, text)
+
+
 class CaseEventSerializer(serializers.ModelSerializer[CaseEvent]):
+    """A timeline entry; its note (a reason, a result, a comment) as `free_text` shows it,
+    for the case in the context ("case"), else the event's own."""
+
     actor = serializers.CharField(source="actor.username", read_only=True, default=None)
     unit = serializers.CharField(source="unit.name", read_only=True, default=None)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -54,6 +67,12 @@ class CaseEventSerializer(serializers.ModelSerializer[CaseEvent]):
     class Meta:
         model = CaseEvent
         fields = ["id", "action", "actor", "role", "unit", "from_status", "to_status", "note", "created_at", "attachments"]
+
+    def to_representation(self, instance: CaseEvent) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data["note"]:
+            data["note"] = free_text(self.context, self.context.get("case") or instance.case, data["note"])
+        return data
 
 
 # Formats a case's times exactly as its DateTimeFields do (ISO 8601 in the current time zone).
@@ -98,7 +117,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "source": str(case.source),
             "category": case.category.code,
             "category_name": case.category.name,
-            "description": case.description,
+            "description": free_text(self.context, case, case.description),
             "address": case.address,
             "lon": self.get_lon(case),
             "lat": self.get_lat(case),
@@ -187,7 +206,8 @@ class CaseDetailSerializer(CaseSerializer):
         pending = pending_extension(case=case)
         if pending is None:
             return None
-        return {"days": pending.days, "reason": pending.reason, "requested_at": pending.requested_at}
+        return {"days": pending.days, "reason": free_text(self.context, case, pending.reason),
+                "requested_at": pending.requested_at}
 
     def get_allowed_actions(self, case: Case) -> list[str]:
         return list(self.context.get("allowed_actions", []))

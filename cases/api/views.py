@@ -146,7 +146,8 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         case = access_case(user=request.user, case_id=_id(pk))
-        return Response(CaseEventSerializer(case_timeline(case=case), many=True).data)
+        context = {"request": request, "case": case}
+        return Response(CaseEventSerializer(case_timeline(case=case), many=True, context=context).data)
 
     def _act(
         self, request: Request, pk: str | None, serializer_class: type[serializers.Serializer[Any]],
