@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,7 +54,7 @@ from cases.forms import (
     VerifyForm,
 )
 from cases.models import Case, CaseEvent, DepartmentUnit, ExtensionRequest
-from cases.permissions import Roles, acting_role, person, report_cells, roles_of
+from cases.permissions import acting_role, person, report_cells, roles_of
 from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
 from cases.progress import near_hours, next_step, running_time_left, time_left
 from cases.selectors import (
@@ -65,10 +64,10 @@ from cases.selectors import (
     pending_extension,
     possible_duplicates,
     proposed_unit,
+    recent_categories,
 )
 from cases.worktime import working_hours_between
 from grids.models import Area
-from grids.selectors import recent_categories
 
 if TYPE_CHECKING:
     from cases.permissions import AnyUser
@@ -656,47 +655,3 @@ def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, max_age=3600)
     return response
-
-
-# --- supervisor counts ----------------------------------------------------------------
-
-
-def _status_columns() -> dict[str, Count]:
-    return {f"n_{status}": Count("pk", filter=Q(status=status)) for status in Case.Status.values}
-
-
-def _rows(groups: Iterable[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], str]) -> list[dict[str, Any]]:
-    return [
-        {"label": label(g), "total": g["total"], "counts": [g[f"n_{s}"] for s in Case.Status.values]}
-        for g in groups
-    ]
-
-
-@login_required
-@require_GET
-def supervisor_counts(request: HttpRequest) -> HttpResponse:
-    """Cases per district and per department, by status, in the user's jurisdiction:
-    two grouped queries over the one visibility selector, plus one for district names."""
-    roles: Roles = roles_of(request.user)
-    _require(roles.is_supervisor or roles.is_admin)
-    visible = case_list_visible_to(user=request.user).order_by()
-    by_district = list(
-        visible.annotate(district=Substr("cell_code", 1, 6))
-        .values("district")
-        .annotate(total=Count("pk"), **_status_columns())
-        .order_by("district")
-    )
-    names = dict(
-        Area.objects.filter(code__in=[g["district"] for g in by_district]).values_list("code", "name")
-    )
-    by_department = list(
-        visible.values("unit__department__code", "unit__department__name")
-        .annotate(total=Count("pk"), **_status_columns())
-        .order_by("unit__department__code")
-    )
-    not_dispatched = _("Not dispatched")
-    return page(request, "cases/counts.html", {
-        "statuses": Case.Status.choices,
-        "districts": _rows(by_district, lambda g: f"{names.get(g['district'], '')} {g['district']}".strip()),
-        "departments": _rows(by_department, lambda g: g["unit__department__name"] or not_dispatched),
-    })

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "grids",
     "cases",
     "geo",
+    "risk",
+    "oversight",
+    "demo",
     "accounts",
     "audit",
 ]

@@ -23,6 +23,6 @@ urlpatterns = [
     path("api/", include("cases.api.urls")),
     path("api/geo/", include("geo.api.urls")),
     path("", include("cases.urls")),
-    path("", include("geo.urls")),
-    path("", include("grids.urls")),
+    path("", include("oversight.urls")),
+    path("", include("risk.urls")),
 ]

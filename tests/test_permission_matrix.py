@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Notification, RoleAssignment
-from grids.models import GridAssignment, PatrolTask
+from grids.models import GridAssignment
+from risk.models import PatrolTask
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of
 

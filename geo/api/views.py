@@ -12,9 +12,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from geo.map_selectors import BadAreaCode, map_layer, map_selection
 from geo.selectors import cells_geojson
-from geo.views import require_map_role
+from oversight.map_selectors import BadAreaCode, map_layer, map_selection
+from oversight.map_views import require_map_role
 
 # Per-user data: private caches only, and short, so a new case shows within a minute.
 CACHE_SECONDS = 60

@@ -16,8 +16,8 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import services
-from geo.models import RiskScore
-from geo.risk import RECENCY_V1
+from risk.forecast import RECENCY_V1
+from risk.models import RiskScore
 from tests.browser.helpers import CHROMIUM, JS_ERRORS, shot, sign_in
 from tests.factories import UserFactory, centre_of
 

@@ -13,8 +13,8 @@ import pytest
 
 from cases import services
 from cases.models import Case
-from geo.models import RiskScore
-from geo.risk import RECENCY_V1
+from risk.forecast import RECENCY_V1
+from risk.models import RiskScore
 from tests.browser.helpers import CHROMIUM, JS_ERRORS, shot, sign_in
 from tests.factories import centre_of
 
