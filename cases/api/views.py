@@ -79,7 +79,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         qs = case_list_visible_to(user=self.request.user)
         params = self.request.query_params
         if params.get("status"):
-            qs = qs.filter(status__in=params["status"].split(","))
+            statuses = params["status"].split(",")
+            if not set(statuses) <= set(Case.Status.values):
+                raise InvalidInput(_("status must be one or more of %(choices)s, comma-separated.")
+                                   % {"choices": ", ".join(Case.Status.values)}, field="status")
+            qs = qs.filter(status__in=statuses)
         if params.get("category"):
             qs = qs.filter(category__code=params["category"])
         if params.get("cell"):

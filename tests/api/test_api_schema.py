@@ -79,3 +79,13 @@ def test_unread_0_lists_every_notification_as_the_page_does(town, grid_worker):
 
     assert ids("") == ids("?unread=0") == ids("?unread=false") == {read.pk, unread.pk}
     assert ids("?unread=1") == ids("?unread=true") == {unread.pk}
+
+
+def test_an_unknown_status_in_the_case_list_filter_is_400(town, grid_worker):
+    # It listed nothing before, as if no case were in that state.
+    client = client_for(grid_worker)
+    assert client.get("/api/cases/?status=reported,accepted").status_code == 200
+    response = client.get("/api/cases/?status=reported,opened")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and response.json()["field"] == "status"
+    assert "reported, accepted" in response.json()["detail"]
