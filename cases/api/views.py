@@ -12,13 +12,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import services
+from cases.api.schema import CASE_LIST_PARAMETERS, NOTIFICATION_LIST_PARAMETERS
 from cases.api.serializers import (
     ApproveExtensionInputSerializer,
     CaseDetailSerializer,
@@ -70,6 +71,7 @@ def allowed_for(user: Any, case: Case) -> list[str]:
     return [a for a in services.allowed_actions(case.status) if acting_role(user, case, a) is not None]
 
 
+@extend_schema_view(list=extend_schema(parameters=CASE_LIST_PARAMETERS))
 class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     serializer_class = CaseSerializer
 
@@ -77,7 +79,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         qs = case_list_visible_to(user=self.request.user)
         params = self.request.query_params
         if params.get("status"):
-            qs = qs.filter(status__in=params["status"].split(","))
+            statuses = params["status"].split(",")
+            if not set(statuses) <= set(Case.Status.values):
+                raise InvalidInput(_("status must be one or more of %(choices)s, comma-separated.")
+                                   % {"choices": ", ".join(Case.Status.values)}, field="status")
+            qs = qs.filter(status__in=statuses)
         if params.get("category"):
             qs = qs.filter(category__code=params["category"])
         if params.get("cell"):
@@ -143,7 +149,8 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         return response
 
     @extend_schema(responses=CaseEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The whole timeline in one list (a case has tens of events), so no paging parameters.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         case = access_case(user=request.user, case_id=_id(pk))
         context = {"request": request, "case": case}
@@ -288,6 +295,7 @@ def _id(pk: str | None) -> int:
         raise Http404("No such case") from None
 
 
+@extend_schema_view(list=extend_schema(parameters=NOTIFICATION_LIST_PARAMETERS))
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notification]):
     """The signed-in person's in-app notifications; `?unread=1` for the badge."""
 
@@ -297,7 +305,8 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notific
 
     def get_queryset(self) -> QuerySet[Notification]:
         qs = notifications_for(user=person(self.request.user))
-        if self.request.query_params.get("unread"):
+        # As the notifications page reads it: ?unread=0 (or false) lists them all.
+        if self.request.query_params.get("unread") in ("1", "true"):
             qs = qs.filter(read_at__isnull=True)
         return qs
 
