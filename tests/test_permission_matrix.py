@@ -151,7 +151,8 @@ MATRIX: dict[str, Row] = {
     # The second-factor page: everyone here is verified or needs none, so it sends them on.
     "accounts-otp": Row("get", expect(302)),
     "home": Row("get", expect(302)),  # everyone is sent to their own screen (or the login)
-    "case-report": Row("get", PAGE_FOR["grid_worker"]),
+    # Who may file (cases.permissions.may_file): grid workers, centres, admins, citizens.
+    "case-report": Row("get", expect(200, anonymous=302, **dict.fromkeys((U_HOLDING, U_OTHER, SUP_IN, SUP_OUT), 403))),
     "my-reports": Row("get", expect(200, anonymous=302)),
     # Everyone exports what they may see (so an out-of-scope person gets an empty file).
     "case-export": Row("get", expect(200, anonymous=302), data=lambda w: {"format": "csv"}),
