@@ -37,7 +37,10 @@ def domain_errors(on_refusal: OnRefusal = plain_refusal) -> Callable[[View], Vie
             except NotPermitted as refused:
                 raise PermissionDenied(refused.message) from None
             except DomainError as error:
-                return on_refusal(request, error, *args, **kwargs)
+                response = on_refusal(request, error, *args, **kwargs)
+                # The refusal's code, as the API's JSON gives it, for scripts and tests.
+                response["X-Wangge-Refusal"] = error.code
+                return response
 
         return wrapped  # type: ignore[return-value]
 

@@ -171,11 +171,17 @@ HAS_UPPER_CENTRE = Condition(
     lambda t: t.case.centre.parent_id is not None,
     lambda t: Conflict(_("The case is already with the city centre; there is no level above.")),
 )
-PART_NOT_REPORTED = Condition(
-    # The system and administrators hold no unit: the service says so (403) for them.
-    lambda t: not t.roles.unit_ids or t.case.co_handlers.filter(
+def _part_refusal(t: Attempt) -> DomainError:
+    # An administrator (or the system) holds no co-handling unit: there is no part to report.
+    if not t.roles.unit_ids or not t.case.co_handlers.filter(unit_id__in=t.roles.unit_ids).exists():
+        return NotPermitted(_("Your unit is not a co-handler of this case."))
+    return Conflict(_("Your unit has already reported its part."))
+
+
+PART_OPEN = Condition(
+    lambda t: bool(t.roles.unit_ids) and t.case.co_handlers.filter(
         unit_id__in=t.roles.unit_ids, reported_at__isnull=True).exists(),
-    lambda t: Conflict(_("Your unit has already reported its part.")),
+    _part_refusal,
 )
 NOT_URGED_FOR_DEADLINE = Condition(
     lambda t: t.case.handle_deadline is None or not Supervision.objects.filter(
@@ -276,7 +282,7 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
         lambda pk, u, d: _services().case_report_part(case_id=pk, actor=u, result=d["result"]),
         PartForm, ResultInputSerializer, "report_part", "report-part",
         "report_part", gettext_lazy("Report your unit's part"), gettext_lazy("Report our part"),
-        gettext_lazy("Your unit's part is reported."), conditions=(PART_NOT_REPORTED,),
+        gettext_lazy("Your unit's part is reported."), conditions=(PART_OPEN,),
     ),
     ActionDef(
         A.RETURN, frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.ACCEPTED, (holding_unit,),
