@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -55,9 +55,6 @@ from cases.web_boundary import domain_errors
 from cases.worktime import working_hours_between
 from grids.models import Area
 from grids.selectors import recent_categories
-
-if TYPE_CHECKING:
-    pass
 
 A = CaseEvent.Action
 PAGE_SIZE = 50

@@ -396,14 +396,6 @@ def _role(spec: ActionDef, t: Attempt) -> str | None:
     return "administrator" if t.roles.is_admin else None
 
 
-def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
-    """The role in which `user` may take `action` on `case` (status and conditions aside),
-    or None. `None` as user is the system (Celery jobs, imports), which may do anything."""
-    if action not in ACTIONS:
-        return "system" if user is None else None
-    return _role(ACTIONS[action], _attempt(user, case, None))
-
-
 def available_actions(user: AnyUser | None, case: Case, *, at: dt.datetime | None = None,
                       among: Collection[str] | None = None) -> list[str]:
     """What the user may do now: the status allows it, their role and scope do, and every

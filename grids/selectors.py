@@ -47,7 +47,7 @@ def access_task(*, user: AnyUser, task_id: int) -> PatrolTask:
 
 def cases_to_verify_on_site(*, user: AnyUser) -> QuerySet[Case]:
     """Handled cases in the worker's own cells: the grid worker on site may verify them
-    (cases.permissions.acting_role). Derived from the cases, so nothing to keep in step."""
+    (cases.workflow: verify, cell_grid_worker). Derived from the cases, so nothing to keep in step."""
     roles = roles_of(user)
     return (
         case_list_visible_to(user=user)
