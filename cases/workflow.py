@@ -15,8 +15,9 @@ else reads it:
 A new action is one entry here plus one service.
 
 Conditions on the *input* (a reason given, a photo attached, a unit that serves the case's
-district) are checked by the service itself, which is the one place the input arrives at
-from every caller.
+district or is city-wide) are named in an entry's `needs` and checked by the service itself,
+the one place the input arrives at from every caller (tests/cases/test_parity.py holds
+the two together).
 """
 
 from __future__ import annotations
@@ -211,6 +212,9 @@ class ActionDef:
     button: Promise
     done: Promise  # the flash message after success
     conditions: tuple[Condition, ...] = ()
+    # Input the service refuses (InvalidInput naming the field) when missing or out of
+    # range: a text, the photos, the days or rating, a unit serving the case's district.
+    needs: tuple[str, ...] = ()
     danger: bool = False
     folded: bool = False  # rarer or destructive: the panel starts folded
 
@@ -239,7 +243,7 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
         lambda pk, u, d: _services().case_resolve_on_spot(case_id=pk, actor=u, note=d["note"], photos=_photos(d)),
         ResolveOnSpotForm, ResolveInputSerializer, "resolve_on_spot", "resolve-on-spot",
         "resolve_on_spot", gettext_lazy("Resolve on the spot"), gettext_lazy("Resolve and close"),
-        gettext_lazy("Resolved on the spot and closed."), conditions=(SELF_RESOLVABLE,),
+        gettext_lazy("Resolved on the spot and closed."), conditions=(SELF_RESOLVABLE,), needs=("photos",),
     ),
     ActionDef(
         A.ACCEPT, frozenset({S.REPORTED}), S.ACCEPTED, (centre,),
@@ -254,6 +258,7 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
         # Not named `dispatch` in the API: that is APIView's request entry point.
         DispatchForm, DispatchInputSerializer, "dispatch_case", "dispatch",
         "dispatch", gettext_lazy("Dispatch"), gettext_lazy("Dispatch"), gettext_lazy("Dispatched."),
+        needs=("unit",),
     ),
     ActionDef(
         A.REJECT, frozenset({S.REPORTED}), S.REJECTED, (centre,),
@@ -261,7 +266,7 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
                                                  duplicate_of=d.get("duplicate_of")),
         RejectForm, RejectInputSerializer, "reject", "reject",
         "reject", gettext_lazy("Reject"), gettext_lazy("Reject"), gettext_lazy("Rejected."),
-        danger=True, folded=True,
+        needs=("reason",), danger=True, folded=True,
     ),
     ActionDef(
         A.SIGN_FOR, frozenset({S.DISPATCHED}), S.IN_PROGRESS, (holding_unit,),
@@ -275,7 +280,7 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
                                                          photos=_photos(d)),
         HandledForm, HandledInputSerializer, "report_handled", "report-handled",
         "report_handled", gettext_lazy("Report handled"), gettext_lazy("Report handled"),
-        gettext_lazy("Reported as handled."),
+        gettext_lazy("Reported as handled."), needs=("result",),
     ),
     ActionDef(
         A.REPORT_PART, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (co_handling_unit,),
@@ -283,13 +288,14 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
         PartForm, ResultInputSerializer, "report_part", "report-part",
         "report_part", gettext_lazy("Report your unit's part"), gettext_lazy("Report our part"),
         gettext_lazy("Your unit's part is reported."), conditions=(PART_OPEN,),
+        needs=("result",),
     ),
     ActionDef(
         A.RETURN, frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.ACCEPTED, (holding_unit,),
         lambda pk, u, d: _services().case_return(case_id=pk, actor=u, reason=d["reason"]),
         ReasonForm, ReasonInputSerializer, "return_", "return",
         "return", gettext_lazy("Return"), gettext_lazy("Return to centre"), gettext_lazy("Returned to the centre."),
-        danger=True, folded=True,
+        needs=("reason",), danger=True, folded=True,
     ),
     ActionDef(
         A.VERIFY_PASS, frozenset({S.HANDLED}), S.CLOSED, (centre, cell_grid_worker),
@@ -305,7 +311,7 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
                                                  note=d["note"], photos=_photos(d)),
         VerifyFailForm, VerifyInputSerializer, "verify", "verify",
         "verify", gettext_lazy("Verify"), gettext_lazy("Fail: rework"), gettext_lazy("Sent back for rework."),
-        danger=True,
+        needs=("note",), danger=True,
     ),
     ActionDef(
         A.APPROVE_EXTENSION, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (centre,),
@@ -320,14 +326,15 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
         lambda pk, u, d: _services().case_decide_extension(case_id=pk, actor=u, approve=False, note=d["note"]),
         ExtensionDecisionForm, NoteInputSerializer, "deny_extension", "deny-extension",
         "extension_decision", gettext_lazy("Extension request"), gettext_lazy("Deny"),
-        gettext_lazy("Extension denied."), conditions=(PENDING_EXTENSION,), danger=True,
+        gettext_lazy("Extension denied."), conditions=(PENDING_EXTENSION,), needs=("note",), danger=True,
     ),
     ActionDef(
         A.REQUEST_EXTENSION, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (holding_unit,),
         _request_extension,
         ExtensionForm, ExtensionInputSerializer, "request_extension", "request-extension",
         "request_extension", gettext_lazy("Request extension"), gettext_lazy("Request extension"),
-        gettext_lazy("Extension requested."), conditions=(NO_PENDING_EXTENSION,), folded=True,
+        gettext_lazy("Extension requested."), conditions=(NO_PENDING_EXTENSION,), needs=("reason", "days"),
+        folded=True,
     ),
     ActionDef(
         A.ESCALATE, frozenset({S.REPORTED, S.ACCEPTED}), None, (centre,),
@@ -341,14 +348,14 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
         lambda pk, u, d: _services().case_reassign(case_id=pk, actor=u, unit=d["unit"], reason=d["reason"]),
         ReassignForm, ReassignInputSerializer, "reassign", "reassign",
         "reassign", gettext_lazy("Reassign"), gettext_lazy("Reassign"), gettext_lazy("Reassigned."),
-        danger=True, folded=True,
+        needs=("reason", "unit"), danger=True, folded=True,
     ),
     ActionDef(
         A.URGE, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (area_supervisor,),
         lambda pk, u, d: _services().case_urge(case_id=pk, actor=u, note=d["note"]),
         RequiredNoteForm, NoteInputSerializer, "urge", "urge",
         "urge", gettext_lazy("Urge the unit"), gettext_lazy("Urge"), gettext_lazy("The unit has been urged."),
-        conditions=(NOT_URGED_FOR_DEADLINE,),
+        conditions=(NOT_URGED_FOR_DEADLINE,), needs=("note",),
     ),
     ActionDef(
         A.EVALUATE, frozenset({S.CLOSED}), None, (centre, reporter),
@@ -356,14 +363,14 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
                                                    comment=d["comment"]),
         EvaluateForm, EvaluateInputSerializer, "evaluate", "evaluate",
         "evaluate", gettext_lazy("Evaluate"), gettext_lazy("Submit evaluation"),
-        gettext_lazy("Thank you for the evaluation."), conditions=(NOT_EVALUATED,),
+        gettext_lazy("Thank you for the evaluation."), conditions=(NOT_EVALUATED,), needs=("satisfaction",),
     ),
     ActionDef(
         A.REOPEN, frozenset({S.CLOSED}), S.ACCEPTED, (centre,),
         lambda pk, u, d: _services().case_reopen(case_id=pk, actor=u, reason=d["reason"]),
         ReasonForm, ReasonInputSerializer, "reopen", "reopen",
         "reopen", gettext_lazy("Reopen"), gettext_lazy("Reopen"), gettext_lazy("Reopened."),
-        conditions=(WITHIN_REOPEN_WINDOW,), danger=True, folded=True,
+        conditions=(WITHIN_REOPEN_WINDOW,), needs=("reason",), danger=True, folded=True,
     ),
 )}
 

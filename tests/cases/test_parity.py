@@ -325,3 +325,30 @@ def test_a_duplicate_out_of_scope_answers_exactly_like_a_missing_one(world):
         "kind": "duplicate", "duplicate_of": mine.number, "reason": "重复"})) == (OK, None)
     assert rolled_back(lambda: api_outcome(world.api[CENTRE], f"/api/cases/{case.pk}/reject/", {
         "kind": "duplicate", "duplicate_of": mine.pk, "reason": "重复"})) == (OK, None)
+
+
+# --- what each action needs as input ------------------------------------------------------
+
+
+def spoiled(need: str, data: dict[str, Any], w: World) -> dict[str, Any]:
+    """The service input with `need` missing or out of range."""
+    bad: Any = {"photos": [], "days": 0, "satisfaction": 0, "unit": w.far_unit}.get(need, "")
+    return {**data, need: bad}
+
+
+@pytest.mark.parametrize("action", [a for a, spec in workflow.ACTIONS.items() if spec.needs])
+def test_the_service_enforces_what_the_registry_says_an_action_needs(world, action):
+    """The registry's `needs` are the service's own checks, from any caller (here the first
+    person offered the action: the administrator, or for a part the co-handling unit)."""
+    spec = workflow.ACTIONS[action]
+    admin, state = next(
+        (world.people[p], s) for p in (ADMIN, *PERSONAS) for s in states_for(spec)
+        if action in workflow.available_actions(world.people[p], Case.objects.get(pk=world.cases[s].pk)))
+    case = world.cases[state]
+    assert rolled_back(service_outcome, partial(spec.run, case.pk, admin, inputs(action, world)[2])) == (OK, None)
+    for need in spec.needs:
+        with transaction.atomic():
+            with pytest.raises(DomainError) as refused:
+                spec.run(case.pk, admin, spoiled(need, inputs(action, world)[2], world))
+            transaction.set_rollback(True)
+        assert (refused.value.http_status, refused.value.extra.get("field")) == (400, need), need
