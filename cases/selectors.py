@@ -141,6 +141,16 @@ def proposed_unit(*, case: Case) -> DepartmentUnit | None:
     )
 
 
+def units_serving(cell_code: str) -> QuerySet[DepartmentUnit]:
+    """Units that may handle a case in this cell: those of its district, and city-wide
+    units (area code ends in 00)."""
+    return (
+        DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
+        .select_related("department")
+        .order_by("department__code")
+    )
+
+
 def leaf_categories() -> QuerySet[Category]:
     return Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("code")
 
@@ -441,7 +451,7 @@ def unit_workbench_counts(*, user: AnyUser, now: dt.datetime) -> dict[str, int]:
 
 def cases_to_verify_on_site(*, user: AnyUser) -> QuerySet[Case]:
     """Handled cases in the worker's own cells: the grid worker on site may verify them
-    (cases.permissions.acting_role). Derived from the cases, so nothing to keep in step."""
+    (cases.workflow: verify, cell_grid_worker). Derived from the cases, so nothing to keep in step."""
     roles = roles_of(user)
     return (
         case_list_visible_to(user=user)

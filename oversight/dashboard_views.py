@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services
-from cases.errors import DomainError, NotFound, NotPermitted
+from cases.errors import DomainError
 from cases.models import Case
 from cases.permissions import person, roles_of
 from cases.selectors import access_case, case_list_visible_to, supervised_roots
+from cases.web_boundary import domain_errors
 from grids.models import Area
 from oversight import kpi_exports, kpis
 from oversight.dashboard_forms import PeriodForm, UrgeForm, presets
@@ -90,6 +91,7 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@domain_errors()
 def supervisor_dashboard_export(request: HttpRequest) -> HttpResponse:
     """GET ?table=areas|units&format=csv|xlsx&date_from=…&date_to=…&area=…: a dashboard
     table as a file, audited. Bad parameters are a 400 naming the parameter."""
@@ -101,12 +103,8 @@ def supervisor_dashboard_export(request: HttpRequest) -> HttpResponse:
         return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
     period = kpis.Period(form.cleaned_data["date_from"], form.cleaned_data["date_to"])
     table, fmt = request.GET.get("table", ""), request.GET.get("format", "csv")
-    try:
-        body, content_type = kpi_exports.export_kpis(user=request.user, area=area, period=period, table=table,
-                                                     fmt=fmt, request=request)
-    except DomainError as error:
-        return HttpResponse(f"{error.extra.get('field', '')}: {error.message}", status=error.http_status,
-                            content_type="text/plain; charset=utf-8")
+    body, content_type = kpi_exports.export_kpis(user=request.user, area=area, period=period, table=table,
+                                                 fmt=fmt, request=request)
     response = HttpResponse(body, content_type=content_type)
     name = f"kpi-{table}-{area.code}-{period.date_from:%Y%m%d}-{period.date_to:%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -142,29 +140,36 @@ def supervisor_overdue(request: HttpRequest) -> HttpResponse:
     return _overdue_page(request, area)
 
 
+def _area_posted(request: HttpRequest) -> Area | None:
+    try:
+        return kpis.supervised_area(user=request.user, code=request.POST.get("area"))
+    except Http404:
+        return None
+
+
+def _urge_refused(request: HttpRequest, error: DomainError, pk: int) -> HttpResponse:
+    """The overdue list again with the refusal on the row's form (a plain answer when the
+    list's area cannot be shown)."""
+    area = _area_posted(request)
+    if area is None:
+        return HttpResponse(error.message, status=error.http_status, content_type="text/plain; charset=utf-8")
+    form = UrgeForm(request.POST, auto_id=f"urge-{pk}-%s")
+    form.is_valid()
+    form.add_domain_error(error)
+    return _overdue_page(request, area, bound=(pk, form), error=error.message, status=error.http_status)
+
+
 @login_required
 @require_POST
+@domain_errors(on_refusal=_urge_refused)
 def supervisor_overdue_urge(request: HttpRequest, pk: int) -> HttpResponse:
     """POST note=…&area=…: 督办 one case from the list, then back to the list. An empty
     note is a 400, a second urge for the same deadline a 409, shown on the row."""
     case = access_case(user=request.user, case_id=pk)  # out of scope: 404 like a missing case
     form = UrgeForm(request.POST, auto_id=f"urge-{case.pk}-%s")
-    try:
-        area = kpis.supervised_area(user=request.user, code=request.POST.get("area"))
-    except Http404:
-        area = None
+    area = _area_posted(request)
     if form.is_valid():
-        try:
-            services.case_urge(case_id=case.pk, actor=person(request.user), note=form.cleaned_data["note"])
-        except NotFound:
-            raise Http404("No such case") from None
-        except NotPermitted as refused:
-            raise PermissionDenied(refused.message) from None
-        except DomainError as error:
-            form.add_domain_error(error)
-            if area is None:
-                return HttpResponse(error.message, status=error.http_status, content_type="text/plain; charset=utf-8")
-            return _overdue_page(request, area, bound=(case.pk, form), error=error.message, status=error.http_status)
+        services.case_urge(case_id=case.pk, actor=person(request.user), note=form.cleaned_data["note"])
         messages.success(request, _("Case %(number)s urged; its unit has been told.") % {"number": case.number})
         back = {"area": area.code} if area else {}
         page_number = request.POST.get("page", "")

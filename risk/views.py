@@ -12,15 +12,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.errors import DomainError, NotFound
+from cases.errors import DomainError
 from cases.permissions import person, roles_of
 from cases.selectors import cases_to_verify_on_site
+from cases.web_boundary import domain_errors
 from risk import selectors, services
 from risk.forms import TaskDoneForm
 
@@ -55,8 +56,17 @@ def worker_today(request: HttpRequest) -> HttpResponse:
     return _today_page(request)
 
 
+def _task_refused(request: HttpRequest, error: DomainError, pk: int) -> HttpResponse:
+    form = TaskDoneForm(request.POST, auto_id=f"id_task{pk}_%s")
+    form.is_valid()
+    form.add_domain_error(error)
+    messages.error(request, error.message)
+    return _today_page(request, bound=(pk, form), status=error.http_status)
+
+
 @login_required
 @require_POST
+@domain_errors(on_refusal=_task_refused)
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     """POST /worker/tasks/<id>/done/: marks an open task of one's own cells done with a note."""
     _require_grid_worker(request)
@@ -64,13 +74,6 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskDoneForm(request.POST, auto_id=f"id_task{task.pk}_%s")
     if not form.is_valid():
         return _today_page(request, bound=(task.pk, form), status=400)
-    try:
-        services.task_complete(task_id=task.pk, actor=person(request.user), note=form.cleaned_data["note"])
-    except NotFound:
-        raise Http404("No such task") from None
-    except DomainError as error:
-        form.add_domain_error(error)
-        messages.error(request, error.message)
-        return _today_page(request, bound=(task.pk, form), status=error.http_status)
+    services.task_complete(task_id=task.pk, actor=person(request.user), note=form.cleaned_data["note"])
     messages.success(request, _("Task marked done."))
     return redirect("worker-today")
