@@ -152,10 +152,11 @@ def _action_route(spec: workflow.ActionDef) -> Callable[..., Response]:
 
     route.__name__ = spec.api_route
     # The operationId drf-spectacular gave the hand-written routes, kept for clients.
-    route = extend_schema(request=spec.serializer, responses=CaseDetailSerializer,
-                          operation_id=f"cases_{spec.api_path.replace('-', '_')}_create")(route)
-    return action(detail=True, methods=["post"], url_path=spec.api_path,
-                  url_name=spec.api_route.replace("_", "-"))(route)
+    # action() first: it replaces the function's `kwargs`, where extend_schema keeps its schema.
+    route = action(detail=True, methods=["post"], url_path=spec.api_path,
+                   url_name=spec.api_route.replace("_", "-"))(route)
+    return extend_schema(request=spec.serializer, responses=CaseDetailSerializer,
+                         operation_id=f"cases_{spec.api_path.replace('-', '_')}_create")(route)
 
 
 for _spec in workflow.api_routes().values():

@@ -201,7 +201,7 @@ def rows(town, grid_worker, centre_operator, dept_officer, supervisor) -> Iterat
     services.case_dispatch(case_id=handled.pk, actor=centre_operator, unit=town.unit)
     services.case_sign_for(case_id=handled.pk, actor=dept_officer)
     services.case_report_handled(case_id=handled.pk, actor=dept_officer, result="已清理", photos=[jpeg()])
-    closed = report(1, 1)
+    closed = report(1, 1, actor=centre_operator)  # not the grid worker's cell: the centre files it
     services.case_accept(case_id=closed.pk, actor=centre_operator)
     services.case_dispatch(case_id=closed.pk, actor=centre_operator, unit=town.unit)
     services.case_sign_for(case_id=closed.pk, actor=dept_officer)
