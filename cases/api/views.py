@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import services
+from cases.api.fields import query_id
 from cases.api.serializers import (
     ApproveExtensionInputSerializer,
     CaseDetailSerializer,
@@ -83,7 +84,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         if params.get("cell"):
             qs = qs.filter(cell_code__startswith=params["cell"])
         if params.get("unit"):
-            qs = qs.filter(unit_id=_number(params["unit"], "unit"))
+            qs = qs.filter(unit_id=query_id(params["unit"], name="unit"))
         if params.get("overdue") in ("1", "true"):
             qs = qs.filter(status__in=OPEN_STATUSES, handle_deadline__lt=timezone.now())
         for name, lookup in (("reported_after", "reported_at__date__gte"), ("reported_before", "reported_at__date__lte")):
@@ -271,13 +272,6 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     def resolve_on_spot(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, ResolveInputSerializer, lambda c, v: services.case_resolve_on_spot(
             case_id=c.pk, actor=person(request.user), note=v["note"], photos=v["photos"]))
-
-
-def _number(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(_("%(name)s must be a number.") % {"name": name}, field=name) from None
 
 
 def _id(pk: str | None) -> int:
