@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.attachments import MAX_PHOTOS, prepare_photo, validate_photo
+from cases.attachments import MAX_PHOTOS, store_photos, validate_photo
 from cases.errors import (
     Conflict,
     DomainError,
@@ -39,7 +39,6 @@ from cases.errors import (
 )
 from cases.filing import insert_case_with_report
 from cases.models import (
-    Attachment,
     Case,
     CaseEvent,
     Category,
@@ -153,9 +152,7 @@ def _record(
         note=note,
         created_at=at,
     )
-    for photo in photos:
-        prepared = prepare_photo(photo)
-        Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
+    store_photos(case=case, event=event, photos=photos)
     if settings.NOTIFY_ON_COMMIT and not _muted.get():
         transaction.on_commit(partial(_queue_notifications, event.pk))
     return event
@@ -374,9 +371,7 @@ def case_report_or_replay(
     with atomic:
         filed = insert_case_with_report(case, event, number_prefix=_number_prefix(cell.code, at))
         if filed:
-            for photo in photos:
-                prepared = prepare_photo(photo)
-                Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
+            store_photos(case=case, event=event, photos=photos)
     if not filed:
         # The client key was taken: by this reporter's earlier try (a phone retrying on a bad
         # network, perhaps at this very moment), which wins; or by someone else's (409).
