@@ -417,3 +417,29 @@ def test_every_paginated_api_view_checks_its_parameters():
                  if getattr(cls, "pagination_class", None) is not None
                  and not issubclass(cls.pagination_class, CheckedLimitOffsetPagination)]
     assert unchecked == []
+
+
+@pytest.mark.parametrize("text", ["\\ud800", "a\\udfff", "\\udc00\\ud800"])
+def test_a_lone_surrogate_in_a_json_string_is_400_naming_the_field(reported, centre_operator, text):
+    """JSON may spell half of a UTF-16 pair alone; no UTF-8 text (PostgreSQL's, the
+    response's) can hold one: the database adapter, or the renderer echoing it, was a 500."""
+    response = api(centre_operator).post(f"/api/cases/{reported.pk}/accept/", f'{{"note": "{text}"}}',
+                                         content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "note"
+    assert "surrogate" in response.json()["detail"]
+
+
+def test_a_lone_surrogate_in_a_category_code_is_400(town, grid_worker):
+    body = f'{{"category": "\\udfff", "description": "x", "lon": {centre_of(0, 0).x}, "lat": {centre_of(0, 0).y}}}'
+    response = api(grid_worker).post("/api/cases/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "category"
+    assert not Case.objects.exists()
+
+
+def test_a_proper_surrogate_pair_is_an_ordinary_character(reported, centre_operator):
+    response = api(centre_operator).post(f"/api/cases/{reported.pk}/accept/", '{"note": "\\ud83d\\ude00"}',
+                                         content_type="application/json")
+    assert response.status_code == 200
+    assert CaseEvent.objects.get(case=reported, action=CaseEvent.Action.ACCEPT).note == "😀"

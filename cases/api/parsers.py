@@ -6,7 +6,7 @@ a 400 what PostgreSQL or the interpreter would otherwise turn into a 500.
   format we might take, needs seven); deeper is refused.
 - NUL: PostgreSQL text cannot hold U+0000, and a JSON string may spell it `\\u0000`; any
   string, key or value, holding one is refused here (a 400 naming the field) rather than
-  by each field.
+  by each field. So is a lone surrogate (`\\ud800`), which no UTF-8 text can hold.
 - Numbers: `1e999` decodes to infinity, which no field of ours means; NaN and Infinity
   literals are refused as DRF's strict mode does."""
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -25,6 +26,9 @@ from rest_framework.parsers import JSONParser
 from cases.errors import InvalidInput
 
 MAX_JSON_DEPTH = 32
+# NUL, and the halves of a UTF-16 surrogate pair, which JSON may spell alone (`\\ud800`) but
+# no UTF-8 text, PostgreSQL's or a response's, can hold: they were a 500 in the encoder.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class _NotFinite(ValueError):
@@ -51,12 +55,14 @@ def check_json_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
     while stack:
         item, depth, path = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if _UNSTORABLE.search(item):
                 field = path or "body"
-                raise InvalidInput(
-                    _("Text in the request may not contain NUL characters (\\u0000): %(field)s.") % {"field": field},
-                    field=field,
-                )
+                if "\x00" in item:
+                    message = _("Text in the request may not contain NUL characters (\\u0000): %(field)s.")
+                else:
+                    message = _("Text in the request may not contain lone surrogates (\\ud800-\\udfff), which are "
+                                "not characters: %(field)s.")
+                raise InvalidInput(message % {"field": field}, field=field)
             continue
         if not isinstance(item, (list, dict)):
             continue
