@@ -239,3 +239,39 @@ def test_no_malformed_page_query_is_a_server_error(world, login):
                     if response.status_code >= 500:
                         failures.append(f"{response.status_code} {who} {path}?{name}={value[:60]}")
     assert failures == [], "\n".join(failures[:60])
+
+
+# The case page's action forms, posted as a browser does (form-encoded), one field at a time.
+WEB_ACTIONS: list[tuple[str, str, str, dict[str, str]]] = [
+    ("accept", "centre", "reported", {"note": "ok"}),
+    ("reject", "centre", "reported", {"reason": "重复", "kind": "duplicate", "duplicate_of": "{accepted}"}),
+    ("dispatch", "centre", "accepted", {"unit": "{unit}", "co_handlers": "{other_unit}", "note": ""}),
+    ("request_extension", "dept", "in_progress", {"days": "2", "reason": "需协调"}),
+    ("approve_extension", "centre", "extension", {"note": ""}),
+    ("reassign", "centre", "in_progress", {"unit": "{other_unit}", "reason": "改派"}),
+    ("evaluate", "centre", "closed", {"satisfaction": "4", "comment": "及时"}),
+    ("verify_fail", "centre", "handled", {"note": "返工"}),
+    ("urge", "supervisor", "in_progress", {"note": "请尽快"}),
+]
+FORM_VALUES = ["\x00", "a\x00b", "１", "1.5", str(BIG), "-1", "x" * 3000, "9999-12-31"]
+
+
+def test_no_malformed_case_page_form_is_a_server_error(world, login):
+    ids = {"{unit}": str(world.cases["in_progress"].unit_id), "{other_unit}": str(_other_unit(world)),
+           "{accepted}": str(world.cases["accepted"].pk)}
+    clients = {}
+    failures: list[str] = []
+    for action, who, state, fields in WEB_ACTIONS:
+        if who not in clients:
+            clients[who] = login(world.users[who])
+            clients[who].raise_request_exception = False
+        url = f"/cases/{world.cases[state].pk}/{action}/"
+        valid = {name: ids.get(value, value) for name, value in fields.items()}
+        for name in fields:
+            for value in FORM_VALUES:
+                with transaction.atomic():
+                    response = clients[who].post(url, {**valid, name: value})
+                    transaction.set_rollback(True)
+                if response.status_code >= 500:
+                    failures.append(f"{response.status_code} {who} {action} {name}={value[:30]!r}")
+    assert failures == [], "\n".join(failures)

@@ -443,3 +443,17 @@ def test_a_proper_surrogate_pair_is_an_ordinary_character(reported, centre_opera
                                          content_type="application/json")
     assert response.status_code == 200
     assert CaseEvent.objects.get(case=reported, action=CaseEvent.Action.ACCEPT).note == "😀"
+
+
+def test_a_web_merge_into_a_case_named_in_full_width_digits_is_refused(login, town, reported, grid_worker,
+                                                                      centre_operator):
+    """str.isdigit() and int() read "１２" as 12: the case page merged into that case."""
+    original = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                    description="更早的同一问题")
+    full_width = str(original.pk).translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    client = login(centre_operator)
+    response = client.post(f"/cases/{reported.pk}/reject/",
+                           {"kind": "duplicate", "duplicate_of": full_width, "reason": "重复"})
+    assert response.status_code == 400
+    assert "digits only" in response.content.decode()
+    assert Case.objects.get(pk=reported.pk).status == Case.Status.REPORTED
