@@ -241,4 +241,10 @@ def _delete_on_rollback(files: list[tuple[Storage, str]]) -> None:
     marker = _KeepOnCommit(committed)
     # The finalizer holds the files and the flag, never the marker itself.
     weakref.finalize(marker, _delete_unless_committed, files, committed)
-    transaction.on_commit(marker)
+    connection = transaction.get_connection()
+    connection.on_commit(marker, robust=True)
+    if connection.in_atomic_block:
+        # First among the hooks: Django stops running them at the first that raises, and a
+        # marker left uncalled after a commit would delete the files of committed rows.
+        # It only sets a flag, so running it before the others changes nothing for them.
+        connection.run_on_commit.insert(0, connection.run_on_commit.pop())

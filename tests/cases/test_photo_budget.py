@@ -219,3 +219,20 @@ def test_a_disk_failing_halfway_leaves_neither_rows_nor_files(town, grid_worker,
     assert len(calls) == 3
     assert not Case.objects.exists() and not Attachment.objects.exists()
     assert files_under(media_in_tmp) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_files_stay_when_an_earlier_commit_hook_fails(town, grid_worker, media_in_tmp):
+    """Django stops running on-commit hooks at the first that raises: the rows are
+    committed by then, so their files must stay."""
+
+    def boom():
+        raise RuntimeError("a hook registered before the report's")
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        transaction.on_commit(boom)
+        case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                    description="x", photos=[jpeg("a.jpg")])
+    attachment = Attachment.objects.get(case_id=case.pk)
+    assert Path(attachment.file.path).exists() and Path(attachment.thumbnail.path).exists()
+    assert len(files_under(media_in_tmp)) == 2
