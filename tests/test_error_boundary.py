@@ -457,3 +457,19 @@ def test_a_web_merge_into_a_case_named_in_full_width_digits_is_refused(login, to
     assert response.status_code == 400
     assert "digits only" in response.content.decode()
     assert Case.objects.get(pk=reported.pk).status == Case.Status.REPORTED
+
+
+def test_a_body_declared_over_max_request_bytes_is_413_before_a_view(reported, centre_operator, settings):
+    settings.MAX_REQUEST_BYTES = 100
+    response = api(centre_operator).post(f"/api/cases/{reported.pk}/accept/", {"note": "x" * 200}, format="json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert Case.objects.get(pk=reported.pk).status == Case.Status.REPORTED
+
+
+def test_a_page_post_over_max_request_bytes_is_a_413_page(login, reported, centre_operator, settings):
+    settings.MAX_REQUEST_BYTES = 100
+    response = login(centre_operator).post(f"/cases/{reported.pk}/accept/", {"note": "x" * 200})
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    assert Case.objects.get(pk=reported.pk).status == Case.Status.REPORTED
