@@ -4,6 +4,8 @@
   U+0000, so such a value reached the database as a 500 wherever a view filtered on it
   (the case list's status, cell and category, a category's code in the path, the map's
   model); no URL of ours means one, so none reaches a view.
+- A cookie holding a NUL is a 400 that also clears it: the session cookie is looked up in
+  PostgreSQL, where `sessionid=…\x00…` was a 500 on every page until the browser dropped it.
 - A body declared larger than MAX_REQUEST_BYTES is a 413 before it is read.
 
 The API (/api/…, or a client asking for JSON) gets JSON with a `detail`, pages a short
@@ -49,6 +51,14 @@ class RequestGuardMiddleware:
         if _has_nul(request):
             return _refusal(request, 400, "invalid",
                             _("The address (path or query string) may not contain NUL characters."))
+        damaged = [name for name, value in request.COOKIES.items() if "\x00" in name or "\x00" in value]
+        if damaged:
+            response = _refusal(request, 400, "invalid",
+                                _("Your browser sent a damaged cookie; it has been cleared. Please load the page again."))
+            for name in damaged:
+                if "\x00" not in name:  # a name with a NUL cannot be named back to the browser
+                    response.delete_cookie(name)
+            return response
         if _declared_length(request) > settings.MAX_REQUEST_BYTES:
             return _refusal(request, 413, "too_large", _("The request body is too large."))
         return self.get_response(request)

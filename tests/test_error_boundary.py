@@ -473,3 +473,13 @@ def test_a_page_post_over_max_request_bytes_is_a_413_page(login, reported, centr
     assert response.status_code == 413
     assert response["Content-Type"].startswith("text/html")
     assert Case.objects.get(pk=reported.pk).status == Case.Status.REPORTED
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/api/cases/"])
+def test_a_session_cookie_with_a_nul_is_a_400_that_clears_it(db, url):
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en", HTTP_COOKIE="sessionid=abcdefghij\x00kl")
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "damaged cookie" in response.content.decode()
+    assert response.cookies["sessionid"]["max-age"] == 0
+    assert Client(raise_request_exception=False).get("/accounts/login/").status_code == 200
