@@ -16,6 +16,7 @@ test: setup
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports --no-logo
 
 # bandit over the apps, pip-audit over requirements.txt (docs/security-findings.md).
 audit: setup

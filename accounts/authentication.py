@@ -11,6 +11,9 @@ carry no session: HTTP Basic (a password on every request) and tokens.
   session ends SESSION_COOKIE_AGE after sign-in: a token copied off a phone or out of a log
   stops working by itself, and asking for a new one goes through the lockout and the second
   factor again.
+- While sign-ins of the token's user from the request's address are locked out
+  (accounts.lockout), the token is refused too (403 `locked_out`): a lockout must not leave
+  a token made before it working.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from axes.helpers import get_client_ip_address
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -26,6 +31,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from accounts.lockout import locked
 from accounts.models import PasswordState
 from accounts.selectors import otp_required, password_verdict
 
@@ -83,21 +89,33 @@ class BasicAuthentication(authentication.BasicAuthentication):
 _UserModel = get_user_model()
 _USER_FIELDS = tuple(f.attname for f in _UserModel._meta.concrete_fields)
 _STATE_FIELDS = tuple(f.attname for f in PasswordState._meta.concrete_fields)
+# The lockout counts (accounts.lockout) of the user's name from the request's address and of
+# the address ride in the same statement: a token is refused while a sign-in from there
+# would be.
 _TOKEN_SQL = (
-    f"SELECT t.created, {', '.join('u.' + f for f in _USER_FIELDS)}, {', '.join('s.' + f for f in _STATE_FIELDS)}"  # noqa: S608
+    f"SELECT t.created, f.name_failures, f.address_failures,"  # noqa: S608
+    f" {', '.join('u.' + f for f in _USER_FIELDS)}, {', '.join('s.' + f for f in _STATE_FIELDS)}"
     f" FROM {Token._meta.db_table} t JOIN {_UserModel._meta.db_table} u ON u.id = t.user_id"
-    f" LEFT JOIN {PasswordState._meta.db_table} s ON s.user_id = u.id WHERE t.key = %s"
+    f" LEFT JOIN {PasswordState._meta.db_table} s ON s.user_id = u.id"
+    f" CROSS JOIN LATERAL (SELECT coalesce(sum(a.failures_since_start) FILTER (WHERE a.username = u.username), 0),"
+    f" coalesce(sum(a.failures_since_start), 0) FROM {AccessAttempt._meta.db_table} a"
+    f" WHERE a.ip_address = %s AND a.attempt_time >= %s) f(name_failures, address_failures)"
+    f" WHERE t.key = %s"
 )
 
 
-def token_with_user(key: str) -> Token | None:
+def token_with_user(key: str, *, address: str | None = None) -> tuple[Token, bool] | None:
     """The token with this key, its user and the user's password state (cached on the user,
-    None when there is no row), or None."""
+    None when there is no row), and whether sign-ins of the user from `address` are locked
+    out; or None."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
     with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_SQL, [key])
+        cursor.execute(_TOKEN_SQL, [address, since, key])
         row = cursor.fetchone()
     if row is None:
         return None
+    is_locked = locked(row[1], row[2])
+    row = (row[0], *row[3:])
     users = len(_USER_FIELDS)
     user = _UserModel.from_db(connection.alias, _USER_FIELDS, row[1:1 + users])
     state_row = row[1 + users:]
@@ -107,20 +125,33 @@ def token_with_user(key: str) -> Token | None:
     token._state.adding = False
     token._state.db = connection.alias
     token.user = user
-    return token
+    return token, is_locked
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
+    # DRF makes new authenticators for every request, so the address may wait here for
+    # authenticate_credentials, which DRF calls with the key alone.
+    address: str | None = None
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        self.address = get_client_ip_address(request)
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         # PostgreSQL refuses NUL in text; no key holds one.
-        token = None if "\x00" in key else token_with_user(key)
-        if token is None:
+        found = None if "\x00" in key else token_with_user(key, address=self.address)
+        if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
+        token, is_locked = found
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         if token_expired(token):
             raise exceptions.AuthenticationFailed({"code": "token_expired", "detail": _(
                 "This token has expired: ask POST /api/auth/token/ for a new one."
             )})
+        if is_locked:
+            # A lockout stops the account's tokens as well as its sign-ins, until the
+            # cool-off ends or an administrator unlocks.
+            raise locked_out_refusal()
         check_password_state(token.user)
         return token.user, token

@@ -3,7 +3,8 @@
 1. session clocks: signed out after SESSION_IDLE_MINUTES without a request, and
    SESSION_COOKIE_AGE seconds after sign-in however busy;
 2. second factor: administrators and supervisors verify a TOTP token (django-otp) before
-   anything else;
+   anything else; one who has no authenticator yet and must replace a given password (a
+   demo's, an administrator's) changes it first and enrols after;
 3. password: an expired password, or one the user must replace, leads to the change page.
 
 Pages get a redirect, the API (/api/…) a 403 with a JSON message. API calls with a token or
@@ -28,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import services
 from accounts.selectors import otp_required, otp_verified, password_verdict
 from cases.permissions import person
 
@@ -75,6 +77,17 @@ def start_session_clock(sender: Any, request: HttpRequest, user: User, **kwargs:
     _cache_password_verdict(session, user)
 
 
+def password_before_enrolment(session: SessionBase, user: User) -> bool:
+    """True for an account without a confirmed authenticator whose password must be changed
+    now: it changes the password first and enrols after. A given password (the demo's is
+    public, an administrator's is known to them) must not be enough to take the TOTP secret;
+    an enrolled account proves its device first, then changes the password."""
+    ok_until = session.get(PASSWORD_OK_UNTIL, 0)
+    if ok_until is None or time.time() < ok_until:
+        return False
+    return _cache_password_verdict(session, user) and services.otp_confirmed_device(user) is None
+
+
 def refresh_password_verdict(request: HttpRequest) -> None:
     """After a password change in this session."""
     _cache_password_verdict(request.session, person(request.user))
@@ -101,6 +114,10 @@ class AccountPolicyMiddleware:
         """Pages a user who must change their password may open."""
         return self._otp_open | {reverse("password_change"), reverse("password_change_done")}
 
+    @cached_property
+    def _password_open_before_enrolment(self) -> frozenset[str]:
+        return self._password_open - {reverse("accounts-otp")}
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
@@ -121,7 +138,11 @@ class AccountPolicyMiddleware:
         if now - session.get(SEEN_AT, 0) >= ACTIVITY_WRITE_SECONDS:
             session[SEEN_AT] = now
 
-        if path not in self._otp_open and not otp_verified(user) and otp_required(user):
+        second_factor_due = not otp_verified(user) and otp_required(user)
+        # No authenticator yet and a given password to replace: the password step below comes
+        # first, and the enrolment page waits for it with everything else.
+        enrol_later = second_factor_due and password_before_enrolment(session, user)
+        if second_factor_due and not enrol_later and path not in self._otp_open:
             if path.startswith(API_PREFIX):
                 return _json("otp_required", _(
                     "This account signs in with a second factor: verify your authenticator code in the "
@@ -130,7 +151,8 @@ class AccountPolicyMiddleware:
             return redirect_to_login(request.get_full_path(), login_url=reverse("accounts-otp"))
 
         ok_until = session.get(PASSWORD_OK_UNTIL, 0)
-        if ok_until is not None and now >= ok_until and path not in self._password_open:
+        password_open = self._password_open_before_enrolment if enrol_later else self._password_open
+        if ok_until is not None and now >= ok_until and path not in password_open:
             if _cache_password_verdict(session, user):
                 if path.startswith(API_PREFIX):
                     return _json("password_change_required", _(

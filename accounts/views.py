@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,6 +61,10 @@ def otp(request: HttpRequest) -> HttpResponse:
     if otp_verified(user) or not otp_required(user):
         return redirect(next_url)
     enrolling = services.otp_confirmed_device(user) is None
+    if enrolling and password_verdict(user).reason is not None:
+        # A given password first (accounts.middleware.password_before_enrolment): no device,
+        # no secret shown, until the owner has chosen their own.
+        return redirect_to_login(request.get_full_path(), login_url=reverse("password_change"))
     form = OTPTokenForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         token = form.cleaned_data["otp_token"]
@@ -116,9 +121,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def lockout_message() -> str:
-    # The same words whether or not the user name exists: a lockout reveals nothing.
+    # The same words whether or not the user name exists, and for a lock of the name from
+    # this address or of the address itself (accounts.lockout): a lockout reveals nothing.
     return _(
-        "Too many failed sign-in attempts: this account is locked for %(minutes)d minutes. "
+        "Too many failed sign-in attempts from this address: signing in here is locked for %(minutes)d minutes. "
         "An administrator can unlock it sooner."
     ) % {"minutes": settings.AXES_COOLOFF_MINUTES}
 
@@ -127,8 +133,8 @@ def locked_out(
     request: HttpRequest, original_response: HttpResponseBase | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: what AxesMiddleware answers a locked-out sign-in with. 403, not
-    axes' default 429: the refusal is about the account (a correct password from any client
-    is refused too), and clients retry a 429 on their own."""
+    axes' default 429: the refusal is about the sign-in (a correct password from the locked
+    address is refused too), not the client's rate, and clients retry a 429 on their own."""
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"code": "locked_out", "detail": lockout_message()}, status=403)
     return render(request, "accounts/locked_out.html", {"message": lockout_message()}, status=403)

@@ -98,6 +98,8 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpReque
     # Only the name that was tried: Django has already masked the password in `credentials`,
     # and nothing else in them is read.
     username = str(credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or "")[:150]
+    # A prober's NUL would fail both the account look-up and the JSON column (PostgreSQL).
+    username = username.replace("\x00", "\ufffd")
     record(Kind.LOGIN_FAILED, target=_account(username), detail={"username": username}, request=request)
 
 

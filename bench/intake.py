@@ -76,7 +76,7 @@ from psycopg import sql  # noqa: E402
 from psycopg.conninfo import make_conninfo  # noqa: E402
 
 from cases.models import Case, CaseEvent  # noqa: E402
-from grids.demo import DEMO_PASSWORD as PASSWORD  # noqa: E402
+from demo.people import DEMO_PASSWORD as PASSWORD  # noqa: E402
 from grids.models import GridCell  # noqa: E402
 
 POINTS_PER_CELL = 500  # the point pool: this many random points inside each of a grid worker's cells
@@ -257,7 +257,7 @@ def load_city(url: str) -> None:
     # bench's phones sign in with the printed one, so that demand is waived here, as
     # scripts/readme_screenshots.py does, in the scratch database only.
     waive = ("from django.contrib.auth import get_user_model\nfrom accounts.services import waive_password_change\n"
-             "from grids.demo import DEMO_USERNAMES\n"
+             "from demo.people import DEMO_USERNAMES\n"
              "for u in get_user_model().objects.filter(username__in=DEMO_USERNAMES):\n    waive_password_change(u)")
     for command in (["migrate", "--verbosity", "0"], ["load_demo_city", "--cases", "0"], ["shell", "-c", waive]):
         done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,

@@ -51,7 +51,7 @@ from django.conf import settings  # noqa: E402
 from django_otp.oath import TOTP  # noqa: E402
 
 from bench.intake import ISOLATED_BROKER, Server, gunicorn_options, gunicorn_server, scratch_database  # noqa: E402
-from grids.demo import DEMO_PASSWORD  # noqa: E402
+from demo.people import DEMO_PASSWORD  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SUPERVISOR = "supervisor_city"

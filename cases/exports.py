@@ -1,9 +1,9 @@
 """Case lists as CSV or XLSX files, for the people who report upwards in spreadsheets.
 
 Every export starts from case_list_visible_to (a person exports what they may see, nothing
-more), carries reporters' contact details masked only (the files leave the system: MLPS
-personal-information protection), escapes cells a spreadsheet would run as formulas
-(CSV injection), and leaves an `export` entry on the audit trail with the filters and the
+more), carries reporters' contact details masked only, in their own columns and in the
+description (the files leave the system: MLPS personal-information protection), escapes
+cells a spreadsheet would run as formulas (CSV injection), and leaves an `export` entry on the audit trail with the filters and the
 row count.
 """
 
@@ -26,7 +26,7 @@ from audit import services as audit
 from audit.models import AuditEntry
 from cases.errors import InvalidInput
 from cases.models import Case
-from cases.personal_data import contact_of
+from cases.personal_data import contact_of, mask_numbers_in_text
 from cases.selectors import case_list_visible_to
 
 if TYPE_CHECKING:
@@ -93,13 +93,15 @@ def formula_safe(value: str) -> str:
 
 
 def rows(cases: Iterable[Case]) -> Iterator[list[str]]:
-    """One row per case, contact masked, every cell a string safe to open in a spreadsheet."""
+    """One row per case, contact masked, every cell a string safe to open in a spreadsheet.
+    Phone and ID numbers typed into the description are masked for every reader, those who
+    may reveal the contact included: a file is no one-case, audited reveal."""
     for case in cases:
         contact = contact_of(case).masked()
         yield [formula_safe(str(v)) for v in (
             case.number, case.get_status_display(), case.category.name, case.cell_code, case.centre.name,
             case.unit.name if case.unit else "", _when(case.reported_at), _when(case.sign_deadline),
-            _when(case.handle_deadline), case.address, case.description,
+            _when(case.handle_deadline), case.address, mask_numbers_in_text(case.description),
             contact.name, contact.phone, contact.id_number,
         )]
 

@@ -9,13 +9,12 @@ from typing import Any
 from django import forms
 from django.contrib.gis.geos import Point
 from django.core.files.base import File
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.attachments import MAX_PHOTOS, PayloadTooLarge, validate_photo
 from cases.errors import DomainError
 from cases.models import Case, Category, DepartmentUnit
-from cases.selectors import leaf_categories
+from cases.selectors import leaf_categories, units_serving
 from geo.coords import CoordSystem, point_to_wgs84
 
 PHOTO_ACCEPT = "image/*"
@@ -199,19 +198,16 @@ class RejectForm(ReasonForm):
     )
     field_order = ["kind", "duplicate_of", "reason"]
 
-    def clean_duplicate_of(self) -> int | None:
+    def clean_duplicate_of(self) -> str | None:
+        """Only the shape: which case the digits name, and whether this person may see it, is
+        the service's to say (one answer for a missing case and one out of their scope)."""
         value = (self.cleaned_data.get("duplicate_of") or "").strip()
         if not value:
             return None
         # isascii: isdigit() and int() also read full-width and other scripts' digits ("１２" as 12).
         if not (value.isascii() and value.isdigit()):
             raise forms.ValidationError(_("Enter the case number (digits only)."))
-        pk = Case.objects.filter(number=value).values_list("pk", flat=True).first()
-        if pk is None and len(value) <= 12:  # not a number of ours: an id, as the merge buttons send
-            pk = int(value)
-        if pk is None:
-            raise forms.ValidationError(_("No case with this number."))
-        return pk
+        return value
 
 
 class ExtensionForm(ReasonForm):
@@ -240,16 +236,9 @@ class EmptyForm(DomainErrorFormMixin, forms.Form):
     """Sign for: nothing to fill in."""
 
 
-def units_serving(cell_code: str) -> QuerySet[DepartmentUnit]:
-    """Units of the case's district, and city-wide units (area code ends in 00)."""
-    return (
-        DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
-        .select_related("department")
-        .order_by("department__code")
-    )
-
-
 class DispatchForm(DomainErrorFormMixin, forms.Form):
+    per_cell = True  # offers the units serving the case's cell (cases.selectors.units_serving)
+
     unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=DepartmentUnit.objects.none())
     co_handlers = forms.ModelMultipleChoiceField(
         label=_("Co-handling units"), queryset=DepartmentUnit.objects.none(), required=False,
@@ -270,6 +259,8 @@ class DispatchForm(DomainErrorFormMixin, forms.Form):
 
 class ReassignForm(ReasonForm):
     """改派: the centre sends a dispatched case to another unit."""
+
+    per_cell = True
 
     unit = forms.ModelChoiceField(label=_("New handling unit"), queryset=DepartmentUnit.objects.none())
     field_order = ["unit", "reason"]

@@ -6,16 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services
-from cases.errors import NotFound
 from cases.permissions import person
 from cases.selectors import notifications_for
+from cases.web_boundary import domain_errors
 
 PAGE_SIZE = 30
 
@@ -33,12 +33,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors()
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """POST, not a link: reading a notification changes it, and a prefetch must not."""
-    try:
-        notification = services.notification_mark_read(notification_id=pk, user=person(request.user))
-    except NotFound:
-        raise Http404("No such notification") from None
+    notification = services.notification_mark_read(notification_id=pk, user=person(request.user))
     return redirect("case-detail", pk=notification.case_id)
 
 

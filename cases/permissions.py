@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Model
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from cases.models import Case, CaseEvent
+from cases.models import Case
 from grids.models import Area
 
 if TYPE_CHECKING:
@@ -197,73 +197,36 @@ def roles_of(user: AnyUser | None) -> Roles:
     return roles
 
 
-def report_cells(roles: Roles) -> frozenset[int] | None:
-    """The cells a reporter's points must lie in, web form and API alike: a grid worker's own;
-    None (anywhere in the city) for administrators, centres (who file what citizens phone
-    in) and citizens."""
-    if roles.is_grid_worker and not (roles.is_admin or roles.is_centre_operator):
-        return roles.cell_ids
+def may_file(roles: Roles) -> bool:
+    """Who may file reports at all (DOMAIN §2): grid workers, centre operators (who file what
+    citizens phone in), administrators, and a signed-in person holding no role, as a
+    citizen. Supervisors and department staff read and handle; they do not report."""
+    return roles.is_admin or roles.is_grid_worker or roles.is_centre_operator or not roles.names
+
+
+def filing_role(roles: Roles, *, cell_id: int, cell_code: str) -> str | None:
+    """The role in which a reporter files a report in this grid cell, or None where they may
+    not: a grid worker in their own cells, a centre operator within their jurisdiction,
+    administrators and citizens anywhere in the city. The one rule for web, API and shell."""
+    if cell_id in roles.cell_ids:
+        return "grid_worker"
+    if covers(roles.centre_prefixes, cell_code):
+        return "centre_operator"
+    if roles.is_admin:
+        return "administrator"
+    if not roles.names:
+        return "citizen"
     return None
 
 
-def _covers(prefixes: tuple[str, ...], code: str) -> bool:
+def covers(prefixes: tuple[str, ...], code: str) -> bool:
+    """Whether a jurisdiction (its code prefixes) covers a cell or area code."""
     return any(code.startswith(p) for p in prefixes)
-
-
-# Which role performs each action; the services check it, the UI reads it to show buttons.
-CENTRE_ACTIONS = {
-    CaseEvent.Action.ACCEPT,
-    CaseEvent.Action.REJECT,
-    CaseEvent.Action.DISPATCH,
-    CaseEvent.Action.VERIFY_PASS,
-    CaseEvent.Action.VERIFY_FAIL,
-    CaseEvent.Action.ESCALATE,
-    CaseEvent.Action.APPROVE_EXTENSION,
-    CaseEvent.Action.DENY_EXTENSION,
-    CaseEvent.Action.EVALUATE,
-    CaseEvent.Action.REOPEN,
-    CaseEvent.Action.REASSIGN,
-}
-UNIT_ACTIONS = {
-    CaseEvent.Action.SIGN_FOR,
-    CaseEvent.Action.RETURN,
-    CaseEvent.Action.REPORT_HANDLED,
-    CaseEvent.Action.REQUEST_EXTENSION,
-}
 
 
 def is_handling_centre(roles: Roles, case: Case) -> bool:
     """The case's centre, or one above it (which may act on it too)."""
-    return _covers(roles.centre_prefixes, case.centre.code)
-
-
-def acting_role(user: AnyUser | None, case: Case, action: str) -> str | None:
-    """The role in which `user` may take `action` on `case`, or None if they may not.
-    `None` as user is the system (Celery jobs, imports), which may do anything."""
-    if user is None:
-        return "system"
-    roles = roles_of(user)
-    # A centre acts on cases whose handling centre lies in its jurisdiction: once escalated
-    # from a community to its street, the community no longer acts on it (but still sees it).
-    if action in CENTRE_ACTIONS and _covers(roles.centre_prefixes, case.centre.code):
-        return "centre_operator"
-    if action == CaseEvent.Action.URGE and _covers(roles.supervisor_prefixes, case.cell_code):
-        return "supervisor"
-    if action in UNIT_ACTIONS and case.unit_id in roles.unit_ids:
-        return "department_staff"
-    if action == CaseEvent.Action.REPORT_PART and roles.unit_ids and case.co_handlers.filter(
-        unit_id__in=roles.unit_ids
-    ).exists():
-        return "department_staff"
-    if action == CaseEvent.Action.RESOLVE_ON_SPOT and case.reporter_id == user.pk and case.grid_cell_id in roles.cell_ids:
-        return "grid_worker"
-    if action in (CaseEvent.Action.VERIFY_PASS, CaseEvent.Action.VERIFY_FAIL) and case.grid_cell_id in roles.cell_ids:
-        return "grid_worker"
-    if action == CaseEvent.Action.EVALUATE and case.reporter_id == user.pk:
-        return reporter_role(user)
-    if roles.is_admin:
-        return "administrator"
-    return None
+    return covers(roles.centre_prefixes, case.centre.code)
 
 
 def reporter_role(user: AnyUser | None) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from cases.models import Case
+from cases.models import Case, CaseEvent
 from cases.permissions import roles_of
 from cases.progress import TimeLeft, near_hours, running_time_left
 from cases.queue_forms import (
@@ -35,7 +35,11 @@ from cases.selectors import (
     unit_workbench_counts,
 )
 from cases.views import _paginate, _require, page
+from cases.workflow import available_actions
 from cases.worktime import add_working_hours
+
+# What a queue row offers without opening the case.
+QUICK_ACTIONS = (CaseEvent.Action.ACCEPT, CaseEvent.Action.SIGN_FOR)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Row:
     case: Case
     left: TimeLeft | None
     duplicates: list[Case]
+    actions: list[str]  # the row's quick actions the person may take (cases.workflow)
 
 
 def _choices(labels: dict[Any, Any], counts: dict[Any, int], current: Any) -> list[Choice]:
@@ -88,7 +93,8 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
     cases = list(page_obj.object_list)
     duplicates = duplicates_for_reports(cases=cases, user=request.user)
     rows = [
-        Row(case, running_time_left(case, now=now), duplicates.get(case.pk, []))
+        Row(case, running_time_left(case, now=now), duplicates.get(case.pk, []),
+            available_actions(request.user, case, among=QUICK_ACTIONS))
         for case in cases
     ]
     category_labels = {c.pk: c.name for c in form.categories}
@@ -125,7 +131,8 @@ def unit_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     counts = unit_workbench_counts(user=request.user, now=now)
     page_obj = _paginate(request, unit_workbench(user=request.user, tab=tab, now=now))
-    rows = [Row(case, running_time_left(case, now=now), []) for case in page_obj.object_list]
+    rows = [Row(case, running_time_left(case, now=now), [], available_actions(request.user, case, among=QUICK_ACTIONS))
+            for case in page_obj.object_list]
     return page(request, "cases/unit_queue.html", {
         "tabs": [Choice(t, str(UNIT_TAB_LABELS[t]), counts[t], t == tab) for t in UNIT_TABS],
         "tab": tab,

@@ -14,7 +14,7 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.measure import D
 from django.db import connection
 from django.db.models import Case as DbCase
-from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -138,6 +138,16 @@ def proposed_unit(*, case: Case) -> DepartmentUnit | None:
         DepartmentUnit.objects.filter(department_id=department_id, area__code=case.cell_code[:6])
         .select_related("department")
         .first()
+    )
+
+
+def units_serving(cell_code: str) -> QuerySet[DepartmentUnit]:
+    """Units that may handle a case in this cell: those of its district, and city-wide
+    units (area code ends in 00)."""
+    return (
+        DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
+        .select_related("department")
+        .order_by("department__code")
     )
 
 
@@ -437,3 +447,29 @@ def unit_workbench_counts(*, user: AnyUser, now: dt.datetime) -> dict[str, int]:
     return case_list_visible_to(user=user).order_by().aggregate(
         **{tab: Count("pk", filter=q) for tab, q in filters.items()}
     )
+
+
+def cases_to_verify_on_site(*, user: AnyUser) -> QuerySet[Case]:
+    """Handled cases in the worker's own cells: the grid worker on site may verify them
+    (cases.workflow: verify, cell_grid_worker). Derived from the cases, so nothing to keep in step."""
+    roles = roles_of(user)
+    return (
+        case_list_visible_to(user=user)
+        .filter(status=Case.Status.HANDLED, grid_cell_id__in=roles.cell_ids)
+        .defer("grid_cell__geom", "centre__geom", "location")
+        .order_by("handle_deadline", "reported_at")
+    )
+
+
+def recent_categories(*, user: AnyUser, limit: int = 4) -> list[Category]:
+    """The active categories this person reported under most recently, newest first: the
+    one-tap choices on the report form (a grid worker files the same few kinds all week)."""
+    recent = (
+        Case.objects.filter(reporter_id=user.pk, category__active=True, category__parent__isnull=False)
+        .values("category_id")
+        .annotate(last=Max("reported_at"))
+        .order_by("-last")[:limit]
+    )
+    ids = [row["category_id"] for row in recent]
+    by_id = Category.objects.select_related("parent").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]

@@ -1,7 +1,7 @@
 """Case workflow: one function per transition of DOMAIN §3.
 
 Every transition locks the case row (SELECT … FOR UPDATE), checks the action against
-TRANSITIONS and the actor's role, changes the case and writes exactly one CaseEvent, all in
+the action registry (cases.workflow: status, actor, conditions), changes the case and writes exactly one CaseEvent, all in
 one transaction: of two people acting at once, one wins and the other gets
 InvalidTransition (409) once the winner's commit is visible. `at` is the time of the
 action; it defaults to now and is only set by imports of historical data.
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases import workflow
 from cases.attachments import MAX_PHOTOS, store_photos, validate_photo
 from cases.errors import (
     Conflict,
     DomainError,
     InvalidInput,
-    InvalidTransition,
     NotFound,
     NotPermitted,
     OutsideCity,
@@ -39,6 +38,7 @@ from cases.errors import (
 )
 from cases.filing import insert_case_with_report
 from cases.models import (
+    MAX_EXTENSION_DAYS,
     Case,
     CaseEvent,
     Category,
@@ -48,9 +48,9 @@ from cases.models import (
     Notification,
     Supervision,
 )
-from cases.permissions import acting_role, areas_containing, reporter_role, roles_of, user_ids_holding
+from cases.permissions import areas_containing, filing_role, may_file, roles_of, user_ids_holding
 from cases.personal_data import normalize_id_number, normalize_phone
-from cases.selectors import case_list_visible_to
+from cases.selectors import case_list_visible_to, proposed_unit, units_serving
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
 from geo.selectors import ancestor_at_level, grid_cell_for_point
 from grids.models import Area, GridCell
@@ -67,40 +67,6 @@ S = Case.Status
 A = CaseEvent.Action
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str | None  # None: the action keeps the status (escalate, extensions, evaluate)
-
-
-# The one table of allowed moves. The server enforces it; the UI only reads it.
-TRANSITIONS: dict[str, Transition] = {
-    A.RESOLVE_ON_SPOT: Transition(frozenset({S.REPORTED}), S.CLOSED),
-    A.ACCEPT: Transition(frozenset({S.REPORTED}), S.ACCEPTED),
-    A.REJECT: Transition(frozenset({S.REPORTED}), S.REJECTED),
-    A.DISPATCH: Transition(frozenset({S.ACCEPTED}), S.DISPATCHED),
-    A.SIGN_FOR: Transition(frozenset({S.DISPATCHED}), S.IN_PROGRESS),
-    A.RETURN: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.ACCEPTED),
-    A.REPORT_HANDLED: Transition(frozenset({S.IN_PROGRESS}), S.HANDLED),
-    A.VERIFY_PASS: Transition(frozenset({S.HANDLED}), S.CLOSED),
-    A.VERIFY_FAIL: Transition(frozenset({S.HANDLED}), S.IN_PROGRESS),
-    A.ESCALATE: Transition(frozenset({S.REPORTED, S.ACCEPTED}), None),
-    A.REQUEST_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
-    A.APPROVE_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
-    A.DENY_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
-    A.EVALUATE: Transition(frozenset({S.CLOSED}), None),
-    A.REOPEN: Transition(frozenset({S.CLOSED}), S.ACCEPTED),
-    A.SUPERVISE: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
-    A.REPORT_PART: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
-    A.REASSIGN: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.DISPATCHED),
-    A.URGE: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None),
-}
-
-
-def allowed_actions(status: str) -> list[str]:
-    return [action for action, t in TRANSITIONS.items() if status in t.sources]
-
-
 def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
@@ -112,21 +78,11 @@ def _lock(case_id: int) -> Case:
         raise NotFound(_("No such case.")) from None
 
 
-def _begin(case_id: int, action: str, actor: AnyUser | None) -> tuple[Case, str]:
-    """Locks the case, checks the move and the actor; returns the case and the actor's role."""
+def _begin(case_id: int, action: str, actor: AnyUser | None, at: dt.datetime | None = None) -> tuple[Case, str]:
+    """Locks the case and checks the move against the action registry (cases.workflow):
+    status, actor and the case's conditions. Returns the case and the actor's role."""
     case = _lock(case_id)
-    transition = TRANSITIONS[action]
-    if case.status not in transition.sources:
-        raise InvalidTransition(
-            _("Cannot %(action)s a case that is %(status)s.")
-            % {"action": CaseEvent.Action(action).label, "status": Case.Status(case.status).label},
-            status=case.status,
-            allowed_actions=allowed_actions(case.status),
-        )
-    role = acting_role(actor, case, action)
-    if role is None:
-        raise NotPermitted(_("You may not %(action)s this case.") % {"action": CaseEvent.Action(action).label})
-    return case, role
+    return case, workflow.check(case, action, actor, at=at)
 
 
 def _record(
@@ -196,7 +152,7 @@ def _move(
     event_unit: DepartmentUnit | None = None,
 ) -> Case:
     from_status = case.status
-    case.status = TRANSITIONS[action].target or case.status
+    case.status = workflow.target(action) or case.status
     case.save(update_fields=["status", "updated_at", *fields])
     _record(case, action=action, actor=actor, role=role, from_status=from_status, at=at, note=note, photos=photos,
             unit=event_unit)
@@ -267,10 +223,14 @@ def _checked_report(
     photos: Sequence[File],
     reporter_phone: str,
     reporter_id_number: str,
-    within_cells: Collection[int] | None,
-) -> tuple[str, str, str, GridCell]:
-    """The report's checks: its text, contact and photos cleaned, and the grid cell it lies in.
+    actor: AnyUser | None,
+) -> tuple[str, str, str, GridCell, str]:
+    """The report's checks: the reporter may file (NotPermitted, 403) here (InvalidInput); its
+    text, contact and photos cleaned; the grid cell it lies in and the role it is filed in.
     Raises InvalidInput (and its OutsideCity, SwappedCoordinates) or PayloadTooLarge."""
+    roles = roles_of(actor) if actor is not None else None
+    if roles is not None and not may_file(roles):
+        raise NotPermitted(_("Your role does not file reports: grid workers, centres and citizens do."))
     description = _require_text(description, "description")
     reporter_phone = normalize_phone(reporter_phone)
     reporter_id_number = normalize_id_number(reporter_id_number)
@@ -293,13 +253,22 @@ def _checked_report(
             _("The point (%(x).6f, %(y).6f) is not inside any grid cell of the city.") % {"x": location.x, "y": location.y},
             field="location",
         )
-    if within_cells is not None and cell.pk not in within_cells:
+    if roles is None:
+        return description, reporter_phone, reporter_id_number, cell, "system"
+    role = filing_role(roles, cell_id=cell.pk, cell_code=cell.code)
+    if role is None and roles.is_grid_worker:
         raise InvalidInput(
             _("This place is in grid cell %(cell)s, which is not one of your cells. Choose a place inside "
               "your cells.") % {"cell": f"{cell.name} ({cell.code})"},
             field="location",
         )
-    return description, reporter_phone, reporter_id_number, cell
+    if role is None:
+        raise InvalidInput(
+            _("This place is in grid cell %(cell)s, outside your centre's jurisdiction.")
+            % {"cell": f"{cell.name} ({cell.code})"},
+            field="location",
+        )
+    return description, reporter_phone, reporter_id_number, cell, role
 
 
 def case_report_or_replay(
@@ -315,13 +284,14 @@ def case_report_or_replay(
     reporter_name: str = "",
     reporter_phone: str = "",
     reporter_id_number: str = "",
-    within_cells: Collection[int] | None = None,
     at: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     """case_report, also saying whether this call filed the case (True) or found the one
     filed before with the same client_key (False: the API answers 200 instead of 201).
-    `within_cells`, when given, are the only cells the point may lie in (a grid worker
-    reports in their own cells): a point elsewhere is refused naming the cell it is in.
+    Who may file where is one rule (cases.permissions.filing_role): a grid worker in their
+    own cells, a centre operator within their jurisdiction, administrators and citizens
+    anywhere; supervisors and department staff are refused (403). A point where the
+    reporter may not file is refused naming the cell it is in.
 
     Locks nothing: the case is new. The case and its event are written by one statement
     (cases.filing; with photos, one transaction), and a concurrent report with the same
@@ -329,9 +299,9 @@ def case_report_or_replay(
     after the commit."""
     at = _now(at)
     try:
-        description, reporter_phone, reporter_id_number, cell = _checked_report(
+        description, reporter_phone, reporter_id_number, cell, role = _checked_report(
             category=category, location=location, description=description, photos=photos,
-            reporter_phone=reporter_phone, reporter_id_number=reporter_id_number, within_cells=within_cells,
+            reporter_phone=reporter_phone, reporter_id_number=reporter_id_number, actor=actor,
         )
     except DomainError:
         # A retry of a report already filed answers with that case (or 409, another
@@ -341,7 +311,6 @@ def case_report_or_replay(
         if existing is None:
             raise
         return _same_reporter(existing, actor), False
-    role = reporter_role(actor)
     # The community's centre, or the one above it at the category's handling level.
     centre = ancestor_at_level(cell.community, category.handling_level)
     case = Case(
@@ -391,9 +360,7 @@ def case_resolve_on_spot(
     """The reporting grid worker closes a small case on the spot (自办自结): only for
     categories marked self-resolvable, and only with a photo of the result."""
     at = _now(at)
-    case, role = _begin(case_id, A.RESOLVE_ON_SPOT, actor)
-    if not case.category.self_resolvable:
-        raise InvalidInput(_("This category cannot be resolved on the spot."), field="category")
+    case, role = _begin(case_id, A.RESOLVE_ON_SPOT, actor)  # the category must be self-resolvable
     if not photos:
         raise InvalidInput(_("A photo of the result is required."), field="photos")
     for photo in photos:
@@ -419,11 +386,12 @@ def case_reject(
     actor: AnyUser | None,
     reason: str,
     kind: str = Case.RejectKind.INVALID,
-    duplicate_of: int | None = None,
+    duplicate_of: int | str | None = None,
     at: dt.datetime | None = None,
 ) -> Case:
     """The centre rejects a report as invalid, a duplicate of case N (merging it into N in
-    one step), or not in scope; a reason is required."""
+    one step), or not in scope; a reason is required. `duplicate_of` is the original's id,
+    or its case number as a string (what operators type)."""
     at = _now(at)
     reason = _require_text(reason, "reason")
     if kind not in Case.RejectKind.values:
@@ -433,10 +401,13 @@ def case_reject(
     if kind == Case.RejectKind.DUPLICATE:
         # Only a case the operator may see: merging into another centre's case would tell
         # them that a number exists, and link a case they cannot follow.
-        candidates = Case.objects.all() if actor is None else case_list_visible_to(user=actor)
-        original = candidates.filter(pk=duplicate_of).exclude(pk=case.pk).first() if duplicate_of else None
-        if original is None:
+        if not duplicate_of:
             raise InvalidInput(_("Name the case this one duplicates."), field="duplicate_of")
+        original = _duplicate_target(actor, duplicate_of, exclude=case.pk)
+        if original is None:
+            # One answer for a case that does not exist and one outside the operator's
+            # scope: no existence leak.
+            raise InvalidInput(_("No case with this number."), field="duplicate_of")
     case.closed_at = at
     case.reject_kind = kind
     case.duplicate_of = original
@@ -444,21 +415,55 @@ def case_reject(
                  fields=["closed_at", "reject_kind", "duplicate_of"])
 
 
+def _duplicate_target(actor: AnyUser | None, ref: int | str, *, exclude: int) -> Case | None:
+    """The case `ref` names among those the actor sees: a case number (digits, as typed) or,
+    failing that, an id (what the merge buttons and the API send)."""
+    candidates = (Case.objects.all() if actor is None else case_list_visible_to(user=actor)).exclude(pk=exclude)
+    text = str(ref).strip()
+    if not text.isdigit():
+        return None
+    found = candidates.filter(number=text).first()
+    if found is None and len(text) <= 12:  # case numbers are longer: an id
+        found = candidates.filter(pk=int(text)).first()
+    return found
+
+
+def _require_serving(case: Case, units: Sequence[DepartmentUnit], field: str) -> None:
+    """A unit handles cases of its own district or, city-wide, of every district: a centre
+    cannot send a case (and with it the reporter's contact) to another district's unit."""
+    serving = set(units_serving(case.cell_code).filter(pk__in=[u.pk for u in units]).values_list("pk", flat=True))
+    strangers = [u for u in units if u.pk not in serving]
+    if strangers:
+        raise InvalidInput(
+            _("%(unit)s does not serve the district of this case; choose a unit of its district or a city-wide one.")
+            % {"unit": strangers[0].name},
+            field=field,
+        )
+
+
 @transaction.atomic
 def case_dispatch(
     *,
     case_id: int,
     actor: AnyUser | None,
-    unit: DepartmentUnit,
+    unit: DepartmentUnit | None = None,
     co_handlers: Sequence[DepartmentUnit] = (),
     note: str = "",
     at: dt.datetime | None = None,
 ) -> Case:
-    """The centre sends an accepted case to a lead department unit, optionally with
-    co-handling units that each report their part. The sign-for and handling deadlines
-    start now, in working time, from the limits the case was filed under."""
+    """The centre sends an accepted case to a lead department unit (by default the
+    category's department in the case's district), optionally with co-handling units that
+    each report their part. Every unit must serve the case's district or be city-wide. The
+    sign-for and handling deadlines start now, in working time, from the limits the case was
+    filed under."""
     at = _now(at)
     case, role = _begin(case_id, A.DISPATCH, actor)
+    if unit is None:
+        unit = proposed_unit(case=case)
+        if unit is None:
+            raise InvalidInput(_("Choose a department unit: the category has no default."), field="unit")
+    _require_serving(case, [unit], "unit")
+    _require_serving(case, list(co_handlers), "co_handlers")
     co_units = {u.pk: u for u in co_handlers if u.pk != unit.pk}
     case.unit = unit
     case.sign_deadline = add_working_hours(at, case.sign_for_hours)
@@ -477,13 +482,15 @@ def case_dispatch(
 def case_reassign(
     *, case_id: int, actor: AnyUser | None, unit: DepartmentUnit, reason: str, at: dt.datetime | None = None
 ) -> Case:
-    """The centre takes a case from its unit and sends it to another (改派): it must be
-    signed for again, with fresh deadlines; co-handlers are dropped."""
+    """The centre takes a case from its unit and sends it to another (改派), one that serves
+    the case's district or is city-wide: it must be signed for again, with fresh deadlines;
+    co-handlers are dropped."""
     at = _now(at)
     reason = _require_text(reason, "reason")
     case, role = _begin(case_id, A.REASSIGN, actor)
     if unit.pk == case.unit_id:
         raise InvalidInput(_("Choose a different unit."), field="unit")
+    _require_serving(case, [unit], "unit")
     CoHandler.objects.filter(case=case).delete()
     case.unit = unit
     case.sign_deadline = add_working_hours(at, case.sign_for_hours)
@@ -499,11 +506,11 @@ def case_report_part(*, case_id: int, actor: AnyUser | None, result: str, at: dt
     result = _require_text(result, "result")
     case, role = _begin(case_id, A.REPORT_PART, actor)
     units = roles_of(actor).unit_ids if actor is not None else frozenset()
-    part = case.co_handlers.select_for_update().filter(unit_id__in=units).order_by("pk").first()
+    # The registry has checked that a part of the actor's units is still open.
+    part = case.co_handlers.select_for_update().filter(unit_id__in=units, reported_at__isnull=True).order_by(
+        "pk").first()
     if part is None:
         raise NotPermitted(_("Your unit is not a co-handler of this case."))
-    if part.reported_at is not None:
-        raise Conflict(_("Your unit has already reported its part."))
     part.reported_at = at
     part.save(update_fields=["reported_at"])
     return _move(case, action=A.REPORT_PART, actor=actor, role=role, at=at, note=result, event_unit=part.unit)
@@ -581,15 +588,13 @@ def case_escalate(*, case_id: int, actor: AnyUser | None, note: str = "", at: dt
     """The centre hands a case it cannot settle to the next centre up (community → street →
     district → city); it leaves this centre's queue and appears in that one's."""
     at = _now(at)
-    case, role = _begin(case_id, A.ESCALATE, actor)
+    case, role = _begin(case_id, A.ESCALATE, actor)  # the registry requires a centre above
     upper = case.centre.parent
-    if upper is None:
-        raise Conflict(_("The case is already with the city centre; there is no level above."))
+    assert upper is not None
     case.centre = upper
     return _move(case, action=A.ESCALATE, actor=actor, role=role, at=at, note=note.strip(), fields=["centre"])
 
 
-MAX_EXTENSION_DAYS = 15  # the longest published handling tier (DOMAIN §3)
 
 
 @transaction.atomic
@@ -604,9 +609,7 @@ def case_request_extension(
         raise InvalidInput(
             _("An extension is 1 to %(max)d working days.") % {"max": MAX_EXTENSION_DAYS}, field="days"
         )
-    case, role = _begin(case_id, A.REQUEST_EXTENSION, actor)
-    if case.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
-        raise Conflict(_("An extension request is already waiting for the centre."))
+    case, role = _begin(case_id, A.REQUEST_EXTENSION, actor)  # none may be pending
     assert case.unit is not None  # dispatched and in-progress cases always have one
     request = ExtensionRequest.objects.create(case=case, unit=case.unit, days=days, reason=reason, requested_at=at)
     _move(case, action=A.REQUEST_EXTENSION, actor=actor, role=role, at=at,
@@ -631,7 +634,7 @@ def case_decide_extension(
     action = A.APPROVE_EXTENSION if approve else A.DENY_EXTENSION
     if not approve:
         note = _require_text(note, "note")
-    case, role = _begin(case_id, action, actor)
+    case, role = _begin(case_id, action, actor)  # a request is pending
     request = case.extensions.select_for_update().filter(status=ExtensionRequest.Status.PENDING).first()
     if request is None:
         raise Conflict(_("No extension request is waiting for a decision."))
@@ -660,9 +663,7 @@ def case_evaluate(
     at = _now(at)
     if not 1 <= satisfaction <= 5:
         raise InvalidInput(_("Satisfaction is a whole number from 1 to 5."), field="satisfaction")
-    case, role = _begin(case_id, A.EVALUATE, actor)
-    if case.satisfaction is not None:
-        raise Conflict(_("This case has already been evaluated."))
+    case, role = _begin(case_id, A.EVALUATE, actor)  # not evaluated before
     case.satisfaction = satisfaction
     return _move(case, action=A.EVALUATE, actor=actor, role=role, at=at,
                  note=f"{satisfaction}/5 {comment.strip()}".strip(), fields=["satisfaction"])
@@ -674,11 +675,7 @@ def case_reopen(*, case_id: int, actor: AnyUser | None, reason: str, at: dt.date
     back): it returns to the centre's queue to be dispatched again."""
     at = _now(at)
     reason = _require_text(reason, "reason")
-    case, role = _begin(case_id, A.REOPEN, actor)
-    if case.closed_at is None or at - case.closed_at > dt.timedelta(days=settings.REOPEN_DAYS):
-        raise Conflict(
-            _("Only a case closed within the last %(days)d days can be reopened.") % {"days": settings.REOPEN_DAYS}
-        )
+    case, role = _begin(case_id, A.REOPEN, actor, at)  # closed within REOPEN_DAYS of `at`
     case.closed_at = None
     case.unit = None
     case.sign_deadline = None
@@ -769,7 +766,7 @@ def case_urge(*, case_id: int, actor: AnyUser | None, note: str, at: dt.datetime
     notification to the unit's staff after commit. Locks the case."""
     at = _now(at)
     note = _require_text(note, "note")
-    case, role = _begin(case_id, A.URGE, actor)
+    case, role = _begin(case_id, A.URGE, actor)  # not urged for this deadline yet
     assert case.unit_id is not None and case.handle_deadline is not None  # dispatched or in progress
     _row, created = Supervision.objects.get_or_create(
         case=case, kind=Supervision.Kind.URGED, deadline=case.handle_deadline,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from cases import dashboard_views, notification_views, queue_views, views
+from cases import notification_views, queue_views, views
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -18,11 +18,4 @@ urlpatterns: list[URLPattern] = [
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
     path("centre/queue/", queue_views.centre_queue, name="centre-queue"),
     path("unit/queue/", queue_views.unit_queue, name="unit-queue"),
-    path("supervisor/counts/", views.supervisor_counts, name="supervisor-counts"),
-    path("supervisor/dashboard/", dashboard_views.supervisor_dashboard, name="supervisor-dashboard"),
-    path("supervisor/dashboard/export/", dashboard_views.supervisor_dashboard_export,
-         name="supervisor-dashboard-export"),
-    path("supervisor/overdue/", dashboard_views.supervisor_overdue, name="supervisor-overdue"),
-    path("supervisor/overdue/<int:pk>/urge/", dashboard_views.supervisor_overdue_urge,
-         name="supervisor-overdue-urge"),
 ]

@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import File
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,30 +30,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import exports, services
+from cases import exports, services, workflow
 from cases.attachments import MAX_PHOTOS, SERVED_PHOTO_TYPES
-from cases.errors import DomainError, NotFound, NotPermitted
+from cases.errors import DomainError
 from cases.forms import (
     DispatchForm,
     DomainErrorFormMixin,
-    EmptyForm,
-    EvaluateForm,
-    ExtensionDecisionForm,
-    ExtensionForm,
-    HandledForm,
-    NoteForm,
-    PartForm,
-    ReasonForm,
-    ReassignForm,
-    RejectForm,
     ReportForm,
-    RequiredNoteForm,
-    ResolveOnSpotForm,
-    VerifyFailForm,
-    VerifyForm,
 )
 from cases.models import Case, CaseEvent, DepartmentUnit, ExtensionRequest
-from cases.permissions import Roles, acting_role, person, report_cells, roles_of
+from cases.permissions import may_file, person, roles_of
 from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
 from cases.progress import near_hours, next_step, running_time_left, time_left
 from cases.selectors import (
@@ -65,13 +49,11 @@ from cases.selectors import (
     pending_extension,
     possible_duplicates,
     proposed_unit,
+    recent_categories,
 )
+from cases.web_boundary import domain_errors
 from cases.worktime import working_hours_between
 from grids.models import Area
-from grids.selectors import recent_categories
-
-if TYPE_CHECKING:
-    from cases.permissions import AnyUser
 
 A = CaseEvent.Action
 PAGE_SIZE = 50
@@ -134,36 +116,39 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _report_refusal(request: HttpRequest, error: DomainError) -> HttpResponse:
+    form = ReportForm(request.POST, request.FILES)
+    form.is_valid()
+    form.add_domain_error(error)
+    return _report_refused(request, form, status=error.http_status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@domain_errors(on_refusal=_report_refusal)
 def case_report(request: HttpRequest) -> HttpResponse:
-    """The report form. A resubmit with the same client_key (a lost answer, an offline
-    draft sent twice) finds the case filed first and files nothing new."""
-    roles = roles_of(request.user)
-    _require(roles.is_grid_worker or roles.is_admin)
+    """The report form, open to whoever may file (cases.permissions.may_file; the service
+    holds each to where they may file). A resubmit with the same client_key (a lost
+    answer, an offline draft sent twice) finds the case filed first and files nothing new."""
+    _require(may_file(roles_of(request.user)))
     if request.method != "POST":
         return _report_page(request, ReportForm())
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _report_refused(request, form, status=413 if form.has_too_large_photo() else 400)
     data = form.cleaned_data
-    try:
-        case, created = services.case_report_or_replay(
-            actor=person(request.user),
-            category=data["category"],
-            location=data["location"],
-            description=data["description"],
-            address=data["address"],
-            client_key=data["client_key"] or None,
-            photos=data["photo"],
-            reporter_name=data["reporter_name"],
-            reporter_phone=data["reporter_phone"],
-            reporter_id_number=data["reporter_id_number"],
-            within_cells=report_cells(roles),
-        )
-    except DomainError as error:
-        form.add_domain_error(error)
-        return _report_refused(request, form, status=error.http_status)
+    case, created = services.case_report_or_replay(
+        actor=person(request.user),
+        category=data["category"],
+        location=data["location"],
+        description=data["description"],
+        address=data["address"],
+        client_key=data["client_key"] or None,
+        photos=data["photo"],
+        reporter_name=data["reporter_name"],
+        reporter_phone=data["reporter_phone"],
+        reporter_id_number=data["reporter_id_number"],
+    )
     url = reverse("case-detail", args=[case.pk])
     # An offline draft is sent in the background: its page shows the number, and a flash
     # message would only surprise the person on whatever page they open next.
@@ -225,178 +210,6 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 # --- the case page and its actions ----------------------------------------------------
 
 
-def _photos(data: dict[str, Any]) -> list[File]:
-    return list(data.get("photo") or [])
-
-
-def _resolve(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_resolve_on_spot(case_id=pk, actor=person(user), note=d["note"], photos=_photos(d))
-
-
-def _accept(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_accept(case_id=pk, actor=person(user), note=d["note"])
-
-
-def _reject(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_reject(case_id=pk, actor=person(user), reason=d["reason"], kind=d["kind"],
-                                duplicate_of=d.get("duplicate_of"))
-
-
-def _escalate(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_escalate(case_id=pk, actor=person(user), note=d["note"])
-
-
-def _request_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_request_extension(case_id=pk, actor=person(user), days=d["days"], reason=d["reason"]).case
-
-
-def _approve_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_decide_extension(case_id=pk, actor=person(user), approve=True, note=d["note"],
-                                          pause_clock=bool(d.get("pause_clock")))
-
-
-def _deny_extension(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_decide_extension(case_id=pk, actor=person(user), approve=False, note=d["note"])
-
-
-def _evaluate(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_evaluate(case_id=pk, actor=person(user), satisfaction=d["satisfaction"],
-                                  comment=d["comment"])
-
-
-def _reopen(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_reopen(case_id=pk, actor=person(user), reason=d["reason"])
-
-
-def _dispatch(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_dispatch(case_id=pk, actor=person(user), unit=d["unit"],
-                                  co_handlers=list(d.get("co_handlers") or []), note=d["note"])
-
-
-def _reassign(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_reassign(case_id=pk, actor=person(user), unit=d["unit"], reason=d["reason"])
-
-
-def _report_part(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_report_part(case_id=pk, actor=person(user), result=d["result"])
-
-
-def _sign_for(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_sign_for(case_id=pk, actor=person(user))
-
-
-def _return(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_return(case_id=pk, actor=person(user), reason=d["reason"])
-
-
-def _handled(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_report_handled(case_id=pk, actor=person(user), result=d["result"], photos=_photos(d))
-
-
-def _verify_pass(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_verify(case_id=pk, actor=person(user), passed=True, note=d["note"],
-                                photos=d.get("photo") or [])
-
-
-def _urge(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_urge(case_id=pk, actor=person(user), note=d["note"])
-
-
-def _verify_fail(pk: int, user: AnyUser, d: dict[str, Any]) -> Case:
-    return services.case_verify(case_id=pk, actor=person(user), passed=False, note=d["note"],
-                                photos=d.get("photo") or [])
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    form_class: type[forms.Form]
-    run: Callable[[int, AnyUser, dict[str, Any]], Case]
-    done: Promise  # flash message after success
-    danger: bool = False
-
-
-ACTIONS: dict[str, ActionSpec] = {
-    A.RESOLVE_ON_SPOT: ActionSpec(ResolveOnSpotForm, _resolve, gettext_lazy("Resolved on the spot and closed.")),
-    A.ACCEPT: ActionSpec(NoteForm, _accept, gettext_lazy("Accepted.")),
-    A.REJECT: ActionSpec(RejectForm, _reject, gettext_lazy("Rejected."), danger=True),
-    A.REASSIGN: ActionSpec(ReassignForm, _reassign, gettext_lazy("Reassigned."), danger=True),
-    A.REPORT_PART: ActionSpec(PartForm, _report_part, gettext_lazy("Your unit's part is reported.")),
-    A.ESCALATE: ActionSpec(NoteForm, _escalate, gettext_lazy("Escalated to the next centre.")),
-    A.REQUEST_EXTENSION: ActionSpec(ExtensionForm, _request_extension, gettext_lazy("Extension requested.")),
-    A.APPROVE_EXTENSION: ActionSpec(ExtensionDecisionForm, _approve_extension, gettext_lazy("Extension approved.")),
-    A.DENY_EXTENSION: ActionSpec(ExtensionDecisionForm, _deny_extension, gettext_lazy("Extension denied."), danger=True),
-    A.EVALUATE: ActionSpec(EvaluateForm, _evaluate, gettext_lazy("Thank you for the evaluation.")),
-    A.REOPEN: ActionSpec(ReasonForm, _reopen, gettext_lazy("Reopened."), danger=True),
-    A.DISPATCH: ActionSpec(DispatchForm, _dispatch, gettext_lazy("Dispatched.")),
-    A.SIGN_FOR: ActionSpec(EmptyForm, _sign_for, gettext_lazy("Signed for.")),
-    A.RETURN: ActionSpec(ReasonForm, _return, gettext_lazy("Returned to the centre."), danger=True),
-    A.REPORT_HANDLED: ActionSpec(HandledForm, _handled, gettext_lazy("Reported as handled.")),
-    A.VERIFY_PASS: ActionSpec(VerifyForm, _verify_pass, gettext_lazy("Verified and closed.")),
-    A.VERIFY_FAIL: ActionSpec(VerifyFailForm, _verify_fail, gettext_lazy("Sent back for rework."), danger=True),
-    A.URGE: ActionSpec(RequiredNoteForm, _urge, gettext_lazy("The unit has been urged.")),
-}
-
-# How actions appear on the page: verify pass and fail share one note box and two buttons.
-PANELS: list[tuple[str, tuple[str, ...]]] = [
-    ("resolve_on_spot", (A.RESOLVE_ON_SPOT,)),
-    ("accept", (A.ACCEPT,)),
-    ("dispatch", (A.DISPATCH,)),
-    ("reject", (A.REJECT,)),
-    ("sign_for", (A.SIGN_FOR,)),
-    ("report_handled", (A.REPORT_HANDLED,)),
-    ("report_part", (A.REPORT_PART,)),
-    ("return", (A.RETURN,)),
-    ("verify", (A.VERIFY_PASS, A.VERIFY_FAIL)),
-    ("extension_decision", (A.APPROVE_EXTENSION, A.DENY_EXTENSION)),
-    ("request_extension", (A.REQUEST_EXTENSION,)),
-    ("escalate", (A.ESCALATE,)),
-    ("reassign", (A.REASSIGN,)),
-    ("urge", (A.URGE,)),
-    ("evaluate", (A.EVALUATE,)),
-    ("reopen", (A.REOPEN,)),
-]
-PANEL_TITLES: dict[str, Promise] = {
-    "resolve_on_spot": gettext_lazy("Resolve on the spot"),
-    "accept": gettext_lazy("Accept"),
-    "dispatch": gettext_lazy("Dispatch"),
-    "reject": gettext_lazy("Reject"),
-    "sign_for": gettext_lazy("Sign for"),
-    "report_handled": gettext_lazy("Report handled"),
-    "return": gettext_lazy("Return"),
-    "verify": gettext_lazy("Verify"),
-    "extension_decision": gettext_lazy("Extension request"),
-    "report_part": gettext_lazy("Report your unit's part"),
-    "request_extension": gettext_lazy("Request extension"),
-    "escalate": gettext_lazy("Escalate"),
-    "reassign": gettext_lazy("Reassign"),
-    "urge": gettext_lazy("Urge the unit"),
-    "evaluate": gettext_lazy("Evaluate"),
-    "reopen": gettext_lazy("Reopen"),
-}
-BUTTON_LABELS: dict[str, Promise] = {
-    A.RESOLVE_ON_SPOT: gettext_lazy("Resolve and close"),
-    A.ACCEPT: gettext_lazy("Accept"),
-    A.REJECT: gettext_lazy("Reject"),
-    A.DISPATCH: gettext_lazy("Dispatch"),
-    A.SIGN_FOR: gettext_lazy("Sign for"),
-    A.RETURN: gettext_lazy("Return to centre"),
-    A.REPORT_HANDLED: gettext_lazy("Report handled"),
-    A.VERIFY_PASS: gettext_lazy("Pass: close"),
-    A.VERIFY_FAIL: gettext_lazy("Fail: rework"),
-    A.ESCALATE: gettext_lazy("Escalate to the next centre"),
-    A.REPORT_PART: gettext_lazy("Report our part"),
-    A.REASSIGN: gettext_lazy("Reassign"),
-    A.URGE: gettext_lazy("Urge"),
-    A.REQUEST_EXTENSION: gettext_lazy("Request extension"),
-    A.APPROVE_EXTENSION: gettext_lazy("Approve"),
-    A.DENY_EXTENSION: gettext_lazy("Deny"),
-    A.EVALUATE: gettext_lazy("Submit evaluation"),
-    A.REOPEN: gettext_lazy("Reopen"),
-}
-# Panels for rarer or destructive moves start folded so the main action is one tap away.
-FOLDED_PANELS = {"reject", "return", "request_extension", "escalate", "reopen", "reassign"}
-
-
 @dataclass
 class Button:
     action: str
@@ -416,40 +229,26 @@ class Panel:
     intro: str = ""  # what the person deciding must know first (the request, the proposal)
 
 
+# Each panel of the case page and the actions it holds, in the registry's order.
+PANEL_ACTIONS: dict[str, list[str]] = {}
+for _spec in workflow.ACTIONS.values():
+    PANEL_ACTIONS.setdefault(_spec.panel, []).append(_spec.action)
+
+
 def _make_form(action: str, case: Case, data: Any = None, files: Any = None, *,
                proposed: DepartmentUnit | None = None) -> forms.Form:
     """The action's form, bound or not; an unbound dispatch form starts on `proposed`."""
-    spec = ACTIONS[action]
-    panel_key = next(key for key, actions in PANELS if action in actions)
+    spec = workflow.ACTIONS[action]
     # Unique ids per panel: several forms on one page each have a "note".
-    kwargs: dict[str, Any] = {"auto_id": f"id_{panel_key}_%s"}
-    if panel_key in ("verify", "extension_decision"):
+    kwargs: dict[str, Any] = {"auto_id": f"id_{spec.panel}_%s"}
+    if len(PANEL_ACTIONS[spec.panel]) > 1:
         # Pass and fail share one note box; only fail needs it, so the browser must not insist.
         kwargs["use_required_attribute"] = False
-    if spec.form_class in (DispatchForm, ReassignForm):
+    if getattr(spec.form, "per_cell", False):
         kwargs["cell_code"] = case.cell_code
-        if data is None and spec.form_class is DispatchForm:
+        if data is None and spec.form is DispatchForm:
             kwargs["initial"] = {"unit": proposed.pk if proposed else None}
-    return spec.form_class(data, files, **kwargs)
-
-
-def available_actions(user: AnyUser, case: Case) -> list[str]:
-    """What the user may do now: the transition table for the status, narrowed by role,
-    and by the conditions the services check (so no button leads to a sure refusal)."""
-    pending = pending_extension(case=case) is not None
-    hidden = set()
-    if not case.category.self_resolvable:
-        hidden.add(A.RESOLVE_ON_SPOT)
-    hidden |= {A.REQUEST_EXTENSION} if pending else {A.APPROVE_EXTENSION, A.DENY_EXTENSION}
-    if case.satisfaction is not None:
-        hidden.add(A.EVALUATE)
-    if case.closed_at is None or timezone.now() - case.closed_at > dt.timedelta(days=settings.REOPEN_DAYS):
-        hidden.add(A.REOPEN)
-    return [
-        action
-        for action in services.allowed_actions(case.status)
-        if action not in hidden and acting_role(user, case, action) is not None
-    ]
+    return spec.form(data, files, **kwargs)
 
 
 def _panel_intros(case: Case, events: list[CaseEvent], pending: ExtensionRequest | None,
@@ -481,7 +280,7 @@ def _panel_intros(case: Case, events: list[CaseEvent], pending: ExtensionRequest
 def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None, proposed: DepartmentUnit | None,
             intros: Mapping[str, str] | None = None) -> list[Panel]:
     panels: list[Panel] = []
-    for key, panel_actions in PANELS:
+    for key, panel_actions in PANEL_ACTIONS.items():
         shown = [a for a in panel_actions if a in actions]
         if not shown:
             continue
@@ -489,16 +288,15 @@ def _panels(case: Case, actions: list[str], bound: tuple[str, forms.Form] | None
             form = bound[1]
         else:
             form = _make_form(shown[0], case, proposed=proposed)
-        buttons = [
-            Button(a, str(BUTTON_LABELS[a]), reverse("case-action", args=[case.pk, a]), ACTIONS[a].danger)
-            for a in shown
-        ]
+        specs = [workflow.ACTIONS[a] for a in shown]
+        buttons = [Button(s.action, str(s.button), reverse("case-action", args=[case.pk, s.action]), s.danger)
+                   for s in specs]
         panels.append(Panel(
             key=key,
-            title=str(PANEL_TITLES[key]),
+            title=str(specs[0].panel_title),
             form=form,
             buttons=buttons,
-            folded=key in FOLDED_PANELS and not form.is_bound,
+            folded=specs[0].folded and not form.is_bound,
             multipart=form.is_multipart(),
             intro=(intros or {}).get(key, ""),
         ))
@@ -522,7 +320,7 @@ def _detail_page(
     }
     now = timezone.now()
     # Read once: the panels and the duplicate candidates both depend on it.
-    actions = available_actions(request.user, case)
+    actions = workflow.available_actions(request.user, case)
     pending = pending_extension(case=case)
     # Read once: the dispatch form starts on it and its panel says why.
     proposed = proposed_unit(case=case) if case.status == Case.Status.ACCEPTED else None
@@ -559,30 +357,34 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, case)
 
 
+def _action_refused(request: HttpRequest, error: DomainError, pk: int, action: str) -> HttpResponse:
+    """The case page again, the form as it was sent with the service's refusal on its field."""
+    # As the case is now: a conflicting move may have changed it.
+    case = access_case(user=request.user, case_id=pk)
+    form = _make_form(action, case, request.POST, request.FILES)
+    form.is_valid()
+    assert isinstance(form, DomainErrorFormMixin)
+    form.add_domain_error(error)
+    return _detail_page(request, case, bound=(action, form), error=error.message, status=error.http_status)
+
+
 @login_required
 @require_POST
+@domain_errors(on_refusal=_action_refused)
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """POST /cases/<id>/<action>/: one workflow move through its service."""
+    """POST /cases/<id>/<action>/: one workflow move through its service (the registry's
+    entry for `action`, cases.workflow)."""
     case = access_case(user=request.user, case_id=pk)
-    if action not in ACTIONS:
+    spec = workflow.ACTIONS.get(action)
+    if spec is None:
         raise Http404("No such action")
-    spec = ACTIONS[action]
     form = _make_form(action, case, request.POST, request.FILES)
     if not form.is_valid():
         assert isinstance(form, DomainErrorFormMixin)
         status = 413 if form.has_too_large_photo() else 400
         return _detail_page(request, case, bound=(action, form), error=_("Please correct the errors below."),
                             status=status)
-    try:
-        moved = spec.run(case.pk, request.user, form.cleaned_data)
-    except NotFound:
-        raise Http404("No such case") from None
-    except DomainError as error:
-        assert isinstance(form, DomainErrorFormMixin)
-        form.add_domain_error(error)
-        # The page shows the case as it is now: a conflicting move may have changed it.
-        case = access_case(user=request.user, case_id=pk)
-        return _detail_page(request, case, bound=(action, form), error=error.message, status=error.http_status)
+    moved = spec.run(case.pk, person(request.user), form.cleaned_data)
     if moved.duplicate_of_id and action == A.REJECT:
         # A merge from the queue: say into which case, so the operator can check the pair.
         original = Case.objects.filter(pk=moved.duplicate_of_id).values_list("number", flat=True).first()
@@ -600,17 +402,14 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@domain_errors()
 def case_export(request: HttpRequest) -> HttpResponse:
     """GET /cases/export/?format=csv|xlsx[&status=…&reported_from=YYYY-MM-DD&reported_to=…]:
     the cases the person may see, contact masked, audited (cases.exports). Bad parameters
     are a 400 naming the parameter."""
-    try:
-        filters = exports.parse_filters(request.GET)
-        fmt = request.GET.get("format", "csv")
-        body, content_type = exports.export_cases(user=request.user, filters=filters, fmt=fmt, request=request)
-    except DomainError as error:
-        return HttpResponse(f"{error.extra.get('field', '')}: {error.message}", status=error.http_status,
-                            content_type="text/plain; charset=utf-8")
+    filters = exports.parse_filters(request.GET)
+    fmt = request.GET.get("format", "csv")
+    body, content_type = exports.export_cases(user=request.user, filters=filters, fmt=fmt, request=request)
     response = HttpResponse(body, content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{fmt}"'
@@ -620,15 +419,13 @@ def case_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors()
 def case_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """The case page with the reporter's contact shown in full: a deliberate POST, not a
     link a browser might prefetch, refused (403) to roles that do not call back, audited,
     and never cached."""
     case = access_case(user=request.user, case_id=pk)
-    try:
-        contact = reveal_contact(user=request.user, case=case, request=request)
-    except NotPermitted as refused:
-        raise PermissionDenied(refused.message) from None
+    contact = reveal_contact(user=request.user, case=case, request=request)
     response = _detail_page(request, case, revealed=contact)
     add_never_cache_headers(response)
     return response
@@ -656,47 +453,3 @@ def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, max_age=3600)
     return response
-
-
-# --- supervisor counts ----------------------------------------------------------------
-
-
-def _status_columns() -> dict[str, Count]:
-    return {f"n_{status}": Count("pk", filter=Q(status=status)) for status in Case.Status.values}
-
-
-def _rows(groups: Iterable[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], str]) -> list[dict[str, Any]]:
-    return [
-        {"label": label(g), "total": g["total"], "counts": [g[f"n_{s}"] for s in Case.Status.values]}
-        for g in groups
-    ]
-
-
-@login_required
-@require_GET
-def supervisor_counts(request: HttpRequest) -> HttpResponse:
-    """Cases per district and per department, by status, in the user's jurisdiction:
-    two grouped queries over the one visibility selector, plus one for district names."""
-    roles: Roles = roles_of(request.user)
-    _require(roles.is_supervisor or roles.is_admin)
-    visible = case_list_visible_to(user=request.user).order_by()
-    by_district = list(
-        visible.annotate(district=Substr("cell_code", 1, 6))
-        .values("district")
-        .annotate(total=Count("pk"), **_status_columns())
-        .order_by("district")
-    )
-    names = dict(
-        Area.objects.filter(code__in=[g["district"] for g in by_district]).values_list("code", "name")
-    )
-    by_department = list(
-        visible.values("unit__department__code", "unit__department__name")
-        .annotate(total=Count("pk"), **_status_columns())
-        .order_by("unit__department__code")
-    )
-    not_dispatched = _("Not dispatched")
-    return page(request, "cases/counts.html", {
-        "statuses": Case.Status.choices,
-        "districts": _rows(by_district, lambda g: f"{names.get(g['district'], '')} {g['district']}".strip()),
-        "departments": _rows(by_department, lambda g: g["unit__department__name"] or not_dispatched),
-    })

@@ -26,8 +26,8 @@ from cases.models import Case, DepartmentUnit
 from cases.permissions import roles_of
 from cases.selectors import case_list_visible_to
 from geo.coords import CoordSystem, to_wgs84
-from geo.models import RiskScore
 from grids.models import Area, GridCell
+from risk.models import RiskScore
 
 if TYPE_CHECKING:
     from cases.permissions import AnyUser
@@ -322,6 +322,10 @@ def cells_geojson(*, user: AnyUser, risk_model: str) -> str:
         .annotate(n=Count("pk"))
     )
     counts_sql, counts_params = counts or ("SELECT NULL::bigint AS grid_cell_id, 0 AS n WHERE false", ())
+    # ST_Multi: GEOS returns a one-part simplified MultiPolygon as a Polygon; clients get
+    # the stored type every time.
+    # The newest run of one model only, as risk.selectors.latest_risk_scores reads it:
+    # mixing runs would colour cells from stale scores.
     newest = RiskScore.objects.filter(model=risk_model).order_by("-horizon_start").values("horizon_start")[:1]
     risk = RiskScore.objects.filter(model=risk_model, horizon_start=Subquery(newest)).values(
         "cell_id", "level", "score", "factors"

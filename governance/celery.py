@@ -19,7 +19,7 @@ app.conf.beat_schedule = {
     "cases-warn-near-deadline": {"task": "cases.tasks.warn_near_deadline_task", "schedule": crontab(minute="*/15")},
     # Scores the horizon starting today from cases up to midnight; 02:30 is after the day closes.
     "risk-score-all-cells": {
-        "task": "geo.tasks.risk_score_all_cells_task",
+        "task": "risk.tasks.risk_score_all_cells_task",
         "schedule": crontab(hour=2, minute=30),
     },
 }

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "grids",
     "cases",
     "geo",
+    "risk",
+    "oversight",
+    "demo",
     "accounts",
     "audit",
 ]
@@ -161,7 +164,8 @@ def _at_least(name: str, minimum: int, default: str) -> int:
 # checked (a correct one included), then the usual backends.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, refusing names no account can have (too long, NUL) before any look-up.
+    "accounts.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Passwords: at least PASSWORD_MIN_LENGTH characters mixing 3 of the 4 classes (upper, lower,
@@ -179,12 +183,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.PasswordChangeValidator"},
 ]
 # Lockout (django-axes, database handler: one lockout state for all gunicorn workers).
-# By user name only, not by IP: offices and phones share NAT addresses, and an IP lockout
-# would lock a whole street office out for one person's typos.
+# Per (user name, address) and per address (accounts.lockout): by name alone anyone could
+# lock a known account from anywhere; the address limit is higher because offices and
+# phones share NAT addresses.
 AXES_FAILURE_LIMIT = _at_least("AXES_FAILURE_LIMIT", 1, "5")
+AXES_ADDRESS_FAILURE_LIMIT = _at_least("AXES_ADDRESS_FAILURE_LIMIT", 1, "30")
 AXES_COOLOFF_MINUTES = _at_least("AXES_COOLOFF", 1, "30")  # minutes
 AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+# Names no account can have (a prober's 300 characters, a NUL) are stored cut and cleaned.
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 # Its start-up banner would print on every manage.py command.
 AXES_VERBOSE = False
 # Consecutive failures: a successful sign-in clears the count.
@@ -245,7 +254,8 @@ REST_FRAMEWORK = {
         "accounts.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the error answers every operation can give (governance/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "governance.api_schema.AutoSchema",
     # JSON refusing deep nesting, NUL and infinite numbers (400, not 500); forms as DRF's.
     "DEFAULT_PARSER_CLASSES": [
         "cases.api.parsers.StrictJSONParser",
@@ -267,6 +277,11 @@ SPECTACULAR_SETTINGS = {
     # The API's map is for its users (phones, integrations with a token, staff), not for
     # anyone who can reach the server.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Request bodies as their own components: uploads are binary files there (not the URLs
+    # answers show), and read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The document does not describe itself: /api/schema/ is how a client finds the API, not part of it.
+    "SERVE_INCLUDE_SCHEMA": False,
     # One name per choice set (`manage.py check --deploy` warns about each collision).
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.models.Case.Status",
@@ -350,9 +365,7 @@ LEAFLET_CONFIG = {
 
 # Debian 12 ships GDAL 3.6, which cannot block network access from spatial references; only
 # administrators import boundary files, through manage.py.
-# axes.W006 asks for lockout by IP too; wangge locks by user name only on purpose (see
-# AXES_LOCKOUT_PARAMETERS and docs/security.md).
-SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # --- Hardening (MLPS 2.0 入侵防范, 通信传输): transport, cookies, headers, CSP ------------------
 # With DEBUG off every switch defaults to the safe value; each has its own variable for the

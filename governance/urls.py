@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import ObtainTokenView
 
+# JSON for unrouted /api/ URLs, the HTML page for the rest (governance/http_errors.py).
+handler404 = "governance.http_errors.page_not_found"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -23,6 +26,6 @@ urlpatterns = [
     path("api/", include("cases.api.urls")),
     path("api/geo/", include("geo.api.urls")),
     path("", include("cases.urls")),
-    path("", include("geo.urls")),
-    path("", include("grids.urls")),
+    path("", include("oversight.urls")),
+    path("", include("risk.urls")),
 ]

@@ -4,7 +4,7 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdminMixin
 from leaflet.admin import LeafletGeoAdmin
 
-from grids.models import Area, GridAssignment, GridCell, PatrolTask
+from grids.models import Area, GridAssignment, GridCell
 
 
 @admin.register(Area)
@@ -40,17 +40,3 @@ class GridAssignmentAdmin(admin.ModelAdmin):
     search_fields = ["worker__username", "cell__code", "cell__name"]
     raw_id_fields = ["worker", "cell"]
     list_select_related = ["worker", "cell"]
-
-
-@admin.register(PatrolTask)
-class PatrolTaskAdmin(admin.ModelAdmin):
-    """Routine patrols are set up here; warning patrols come from the risk job. Completion
-    is the grid worker's (grids.services.task_complete), so its fields are read-only."""
-
-    list_display = ["due_date", "cell", "kind", "title", "status", "risk_level", "done_by"]
-    list_filter = ["status", "kind", "risk_level"]
-    search_fields = ["cell__code", "cell__name", "title"]
-    raw_id_fields = ["cell"]
-    readonly_fields = ["status", "done_at", "done_by", "done_note", "horizon_start", "risk_level", "risk_score"]
-    list_select_related = ["cell", "done_by"]
-    date_hierarchy = "due_date"

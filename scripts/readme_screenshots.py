@@ -36,7 +36,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from accounts.services import waive_password_change  # noqa: E402
-from grids.demo import DEMO_PASSWORD  # noqa: E402
+from demo.people import DEMO_PASSWORD  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = DEMO_PASSWORD

@@ -181,3 +181,24 @@ def outsider(town: Town):
     user = UserFactory(username="gw_other")
     GridAssignment.objects.create(worker=user, cell=town.cells[4])
     return user
+
+
+@pytest.fixture
+def case_at(town: Town, grid_worker, centre_operator, dept_officer) -> Callable[..., Any]:
+    """case_at(status, **report): a case of cell A filed by the grid worker and moved along
+    the main path to `status` through the services (tests.builders)."""
+    from tests.builders import case_at as build
+
+    def make(status: str, **report: Any) -> Any:
+        return build(status, town=town, reporter=grid_worker, centre_operator=centre_operator,
+                     dept_officer=dept_officer, **report)
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> Callable[..., Any]:
+    """api_client(user): an API client authenticated as the user (tests.builders)."""
+    from tests.builders import api_client as build
+
+    return build

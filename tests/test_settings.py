@@ -62,7 +62,7 @@ def test_secret_from_file(tmp_path):
 
 
 def test_beat_schedules_the_risk_job():
-    from geo.tasks import risk_score_all_cells_task
     from governance.celery import app
+    from risk.tasks import risk_score_all_cells_task
 
     assert app.conf.beat_schedule["risk-score-all-cells"]["task"] == risk_score_all_cells_task.name

@@ -4,6 +4,7 @@ only through the action endpoints, which call the services."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -12,21 +13,23 @@ from django.urls import reverse
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
 from cases.api.fields import WholeIdField, WholeIdRelatedField, WholeNumberField, lazy_message
-from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, Notification
-from cases.personal_data import contact_of
+from cases.models import MAX_EXTENSION_DAYS, Attachment, Case, CaseEvent, Category, DepartmentUnit, Notification
+from cases.personal_data import contact_of, free_text_for, mask_numbers_in_text
 from cases.selectors import active_leaf_category, leaf_categories, pending_extension, possible_duplicates
-from cases.services import MAX_EXTENSION_DAYS
 from geo.coords import CoordSystem, point_to_wgs84
 
 
 class CategorySerializer(serializers.ModelSerializer[Category]):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
-    default_department = serializers.CharField(source="default_department.name", read_only=True, default=None)
+    # null for a top-level category, and for one without a default department (allow_null: the schema says so).
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None, allow_null=True)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
+    default_department = serializers.CharField(source="default_department.name", read_only=True, default=None,
+                                               allow_null=True)
 
     class Meta:
         model = Category
@@ -49,14 +52,33 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
         return reverse("case-photo", args=[attachment.case_id, attachment.pk])
 
 
+def free_text(context: Mapping[str, Any], case: Case, text: str) -> str:
+    """A case's free text for the request's user (cases.personal_data.free_text_for); with no
+    request to say who reads, masked."""
+    request = context.get("request")
+    if request is None:
+        return mask_numbers_in_text(text)
+    return free_text_for(request.user, case, text)
+
+
 class CaseEventSerializer(serializers.ModelSerializer[CaseEvent]):
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
-    unit = serializers.CharField(source="unit.name", read_only=True, default=None)
+    """A timeline entry; its note (a reason, a result, a comment) as `free_text` shows it,
+    for the case in the context ("case"), else the event's own."""
+
+    # null for the system's own moves and for events outside a unit.
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None, allow_null=True)
+    unit = serializers.CharField(source="unit.name", read_only=True, default=None, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = CaseEvent
         fields = ["id", "action", "actor", "role", "unit", "from_status", "to_status", "note", "created_at", "attachments"]
+
+    def to_representation(self, instance: CaseEvent) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data["note"]:
+            data["note"] = free_text(self.context, self.context.get("case") or instance.case, data["note"])
+        return data
 
 
 # Formats a case's times exactly as its DateTimeFields do (ISO 8601 in the current time zone).
@@ -73,7 +95,9 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     grid_cell = serializers.CharField(source="grid_cell.code", read_only=True)
     centre = serializers.CharField(source="centre.code", read_only=True)
     unit = serializers.IntegerField(source="unit_id", read_only=True, allow_null=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None, allow_null=True)
+    # "" until the case is rejected: the enum and a blank, as the answer really has it.
+    reject_kind = serializers.ChoiceField(choices=Case.RejectKind.choices, read_only=True, allow_blank=True)
     lon = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
 
@@ -101,7 +125,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "source": str(case.source),
             "category": case.category.code,
             "category_name": case.category.name,
-            "description": case.description,
+            "description": free_text(self.context, case, case.description),
             "address": case.address,
             "lon": self.get_lon(case),
             "lat": self.get_lat(case),
@@ -125,6 +149,33 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
 
     def get_lat(self, case: Case) -> float:
         return round(case.location.y, 7)
+
+
+class ContactSerializer(serializers.Serializer[dict[str, Any]]):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    id_number = serializers.CharField()
+
+
+# The shapes of CaseDetailSerializer's method fields, for the schema only (they are written out by hand).
+class PendingExtensionSerializer(serializers.Serializer[dict[str, Any]]):
+    days = serializers.IntegerField()
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+
+
+class PossibleDuplicateSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    distance_m = serializers.FloatField()
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    reported_at = serializers.DateTimeField()
+
+
+class CoHandlerSerializer(serializers.Serializer[dict[str, Any]]):
+    unit = serializers.IntegerField()
+    unit_name = serializers.CharField()
+    reported_at = serializers.DateTimeField(allow_null=True, help_text=_("When the unit reported its part."))
 
 
 class CaseDetailSerializer(CaseSerializer):
@@ -155,6 +206,7 @@ class CaseDetailSerializer(CaseSerializer):
             "reporter_contact": self.get_reporter_contact(instance),
         }
 
+    @extend_schema_field(ContactSerializer(allow_null=True))
     def get_reporter_contact(self, case: Case) -> dict[str, str] | None:
         """Masked, whoever asks: GET /api/cases/{id}/contact/ reveals it to those who call back."""
         contact = contact_of(case)
@@ -163,6 +215,7 @@ class CaseDetailSerializer(CaseSerializer):
         masked = contact.masked()
         return {"name": masked.name, "phone": masked.phone, "id_number": masked.id_number}
 
+    @extend_schema_field(CoHandlerSerializer(many=True))
     def get_co_handlers(self, case: Case) -> list[dict[str, Any]]:
         if case.unit_id is None:
             return []  # co-handlers exist only beside a lead unit
@@ -171,6 +224,7 @@ class CaseDetailSerializer(CaseSerializer):
             for c in case.co_handlers.select_related("unit").order_by("unit__name")
         ]
 
+    @extend_schema_field(PossibleDuplicateSerializer(many=True))
     def get_possible_duplicates(self, case: Case) -> list[dict[str, Any]]:
         """For a report still waiting for the centre: nearby open cases of its category."""
         if case.status != Case.Status.REPORTED or "request" not in self.context:
@@ -184,13 +238,15 @@ class CaseDetailSerializer(CaseSerializer):
             for other in possible_duplicates(case=case, user=self.context["request"].user)
         ]
 
+    @extend_schema_field(PendingExtensionSerializer(allow_null=True))
     def get_pending_extension(self, case: Case) -> dict[str, Any] | None:
         if case.status not in (Case.Status.DISPATCHED, Case.Status.IN_PROGRESS):
             return None  # only a case in a unit's hands can have one
         pending = pending_extension(case=case)
         if pending is None:
             return None
-        return {"days": pending.days, "reason": pending.reason, "requested_at": pending.requested_at}
+        return {"days": pending.days, "reason": free_text(self.context, case, pending.reason),
+                "requested_at": pending.requested_at}
 
     def get_allowed_actions(self, case: Case) -> list[str]:
         return list(self.context.get("allowed_actions", []))
@@ -267,12 +323,6 @@ class CaseReportInputSerializer(SharedFieldsSerializer):
         lon, lat = point_to_wgs84(attrs["lon"], attrs["lat"], attrs["coord_system"])
         attrs["location"] = Point(lon, lat, srid=4326)
         return attrs
-
-
-class ContactSerializer(serializers.Serializer[dict[str, Any]]):
-    name = serializers.CharField()
-    phone = serializers.CharField()
-    id_number = serializers.CharField()
 
 
 class ReasonInputSerializer(serializers.Serializer[dict[str, Any]]):

@@ -5,45 +5,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import services
+from cases import services, workflow
 from cases.api.fields import query_id
+from cases.api.schema import CASE_LIST_PARAMETERS, NOTIFICATION_LIST_PARAMETERS
 from cases.api.serializers import (
-    ApproveExtensionInputSerializer,
     CaseDetailSerializer,
     CaseEventSerializer,
     CaseReportInputSerializer,
     CaseSerializer,
     CategorySerializer,
     ContactSerializer,
-    DispatchInputSerializer,
-    EvaluateInputSerializer,
-    ExtensionInputSerializer,
-    HandledInputSerializer,
-    NoteInputSerializer,
     NotificationSerializer,
-    ReasonInputSerializer,
-    ReassignInputSerializer,
-    RejectInputSerializer,
-    ResolveInputSerializer,
-    ResultInputSerializer,
-    VerifyInputSerializer,
 )
 from cases.errors import InvalidInput
 from cases.models import Attachment, Case, Category, Notification
-from cases.permissions import acting_role, person, report_cells, roles_of
+from cases.permissions import person
 from cases.personal_data import reveal_contact
 from cases.selectors import (
     OPEN_STATUSES,
@@ -52,7 +40,6 @@ from cases.selectors import (
     case_timeline,
     leaf_categories,
     notifications_for,
-    proposed_unit,
 )
 from cases.services import notification_mark_read
 
@@ -66,11 +53,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
         return leaf_categories().select_related("default_department")
 
 
-def allowed_for(user: Any, case: Case) -> list[str]:
-    """Actions the user may take on the case now: allowed by state and by role."""
-    return [a for a in services.allowed_actions(case.status) if acting_role(user, case, a) is not None]
-
-
+@extend_schema_view(list=extend_schema(parameters=CASE_LIST_PARAMETERS))
 class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     serializer_class = CaseSerializer
 
@@ -78,7 +61,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         qs = case_list_visible_to(user=self.request.user)
         params = self.request.query_params
         if params.get("status"):
-            qs = qs.filter(status__in=params["status"].split(","))
+            statuses = params["status"].split(",")
+            if not set(statuses) <= set(Case.Status.values):
+                raise InvalidInput(_("status must be one or more of %(choices)s, comma-separated.")
+                                   % {"choices": ", ".join(Case.Status.values)}, field="status")
+            qs = qs.filter(status__in=statuses)
         if params.get("category"):
             qs = qs.filter(category__code=params["category"])
         if params.get("cell"):
@@ -101,7 +88,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     ) -> Response:
         if reread:
             case = access_case(user=request.user, case_id=case.pk)
-        context = {"request": request, "allowed_actions": allowed_for(request.user, case)}
+        context = {"request": request, "allowed_actions": workflow.available_actions(request.user, case)}
         return Response(CaseDetailSerializer(case, context=context).data, status=code)
 
     @extend_schema(responses=CaseDetailSerializer)
@@ -118,7 +105,6 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
             address=v["address"], client_key=v["client_key"] or None, photos=v["photos"], source=Case.Source.API,
             reporter_name=v["reporter_name"], reporter_phone=v["reporter_phone"],
             reporter_id_number=v["reporter_id_number"],
-            within_cells=report_cells(roles_of(request.user)),
         )
         if created and not v["photos"]:
             # A case filed just now without photos has no attachments: say so rather than ask,
@@ -144,134 +130,37 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         return response
 
     @extend_schema(responses=CaseEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The whole timeline in one list (a case has tens of events), so no paging parameters.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         case = access_case(user=request.user, case_id=_id(pk))
-        return Response(CaseEventSerializer(case_timeline(case=case), many=True).data)
+        context = {"request": request, "case": case}
+        return Response(CaseEventSerializer(case_timeline(case=case), many=True, context=context).data)
 
-    def _act(
-        self, request: Request, pk: str | None, serializer_class: type[serializers.Serializer[Any]],
-        perform: Callable[[Case, dict[str, Any]], Case],
-    ) -> Response:
+    def _act(self, request: Request, pk: str | None, spec: workflow.ActionDef) -> Response:
         case = access_case(user=request.user, case_id=_id(pk))
-        data = serializer_class(data=request.data)
+        data = spec.serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._detail(request, perform(case, data.validated_data))
+        return self._detail(request, spec.run(case.pk, person(request.user), data.validated_data))
 
-    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_accept(
-            case_id=c.pk, actor=person(request.user), note=v["note"]))
 
-    @extend_schema(request=RejectInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, RejectInputSerializer, lambda c, v: services.case_reject(
-            case_id=c.pk, actor=person(request.user), reason=v["reason"], kind=v["kind"],
-            duplicate_of=v["duplicate_of"]))
+def _action_route(spec: workflow.ActionDef) -> Callable[..., Response]:
+    """The API route of one registry entry: POST /api/cases/{id}/<api_path>/, its input
+    serializer and a stable operationId in the schema."""
 
-    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def escalate(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_escalate(
-            case_id=c.pk, actor=person(request.user), note=v["note"]))
+    def route(self: CaseViewSet, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, pk, spec)
 
-    @extend_schema(request=ExtensionInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="request-extension")
-    def request_extension(self, request: Request, pk: str | None = None) -> Response:
-        def perform(case: Case, v: dict[str, Any]) -> Case:
-            services.case_request_extension(case_id=case.pk, actor=person(request.user), days=v["days"],
-                                            reason=v["reason"])
-            return case
+    route.__name__ = spec.api_route
+    # The operationId drf-spectacular gave the hand-written routes, kept for clients.
+    route = extend_schema(request=spec.serializer, responses=CaseDetailSerializer,
+                          operation_id=f"cases_{spec.api_path.replace('-', '_')}_create")(route)
+    return action(detail=True, methods=["post"], url_path=spec.api_path,
+                  url_name=spec.api_route.replace("_", "-"))(route)
 
-        return self._act(request, pk, ExtensionInputSerializer, perform)
 
-    @extend_schema(request=ApproveExtensionInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="approve-extension")
-    def approve_extension(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, ApproveExtensionInputSerializer, lambda c, v: services.case_decide_extension(
-            case_id=c.pk, actor=person(request.user), approve=True, note=v["note"], pause_clock=v["pause_clock"]))
-
-    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="deny-extension")
-    def deny_extension(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_decide_extension(
-            case_id=c.pk, actor=person(request.user), approve=False, note=v["note"]))
-
-    @extend_schema(request=EvaluateInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def evaluate(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, EvaluateInputSerializer, lambda c, v: services.case_evaluate(
-            case_id=c.pk, actor=person(request.user), satisfaction=v["satisfaction"], comment=v["comment"]))
-
-    @extend_schema(request=ReasonInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, ReasonInputSerializer, lambda c, v: services.case_reopen(
-            case_id=c.pk, actor=person(request.user), reason=v["reason"]))
-
-    @extend_schema(request=DispatchInputSerializer, responses=CaseDetailSerializer)
-    # Not named `dispatch`: that is APIView's request entry point.
-    @action(detail=True, methods=["post"], url_path="dispatch")
-    def dispatch_case(self, request: Request, pk: str | None = None) -> Response:
-        def perform(case: Case, v: dict[str, Any]) -> Case:
-            unit = v["unit"] or proposed_unit(case=case)
-            if unit is None:
-                raise InvalidInput(_("Choose a department unit: the category has no default."), field="unit")
-            return services.case_dispatch(case_id=case.pk, actor=person(request.user), unit=unit,
-                                          co_handlers=v["co_handlers"], note=v["note"])
-
-        return self._act(request, pk, DispatchInputSerializer, perform)
-
-    @extend_schema(request=None, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="sign-for")
-    def sign_for(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_sign_for(
-            case_id=c.pk, actor=person(request.user)))
-
-    @extend_schema(request=ReassignInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def reassign(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, ReassignInputSerializer, lambda c, v: services.case_reassign(
-            case_id=c.pk, actor=person(request.user), unit=v["unit"], reason=v["reason"]))
-
-    @extend_schema(request=ResultInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="report-part")
-    def report_part(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, ResultInputSerializer, lambda c, v: services.case_report_part(
-            case_id=c.pk, actor=person(request.user), result=v["result"]))
-
-    @extend_schema(request=ReasonInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
-    def return_(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, ReasonInputSerializer, lambda c, v: services.case_return(
-            case_id=c.pk, actor=person(request.user), reason=v["reason"]))
-
-    @extend_schema(request=HandledInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="report-handled")
-    def report_handled(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, HandledInputSerializer, lambda c, v: services.case_report_handled(
-            case_id=c.pk, actor=person(request.user), result=v["result"], photos=v["photos"]))
-
-    @extend_schema(request=VerifyInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def verify(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, VerifyInputSerializer, lambda c, v: services.case_verify(
-            case_id=c.pk, actor=person(request.user), passed=v["passed"], note=v["note"]))
-
-    @extend_schema(request=NoteInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def urge(self, request: Request, pk: str | None = None) -> Response:
-        """督办: a supervisor of the case's area presses its unit (a note is required)."""
-        return self._act(request, pk, NoteInputSerializer, lambda c, v: services.case_urge(
-            case_id=c.pk, actor=person(request.user), note=v["note"]))
-
-    @extend_schema(request=ResolveInputSerializer, responses=CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="resolve-on-spot")
-    def resolve_on_spot(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, ResolveInputSerializer, lambda c, v: services.case_resolve_on_spot(
-            case_id=c.pk, actor=person(request.user), note=v["note"], photos=v["photos"]))
+for _spec in workflow.api_routes().values():
+    setattr(CaseViewSet, _spec.api_route, _action_route(_spec))
 
 
 def _id(pk: str | None) -> int:
@@ -281,6 +170,7 @@ def _id(pk: str | None) -> int:
         raise Http404("No such case") from None
 
 
+@extend_schema_view(list=extend_schema(parameters=NOTIFICATION_LIST_PARAMETERS))
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notification]):
     """The signed-in person's in-app notifications; `?unread=1` for the badge."""
 
@@ -290,7 +180,8 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notific
 
     def get_queryset(self) -> QuerySet[Notification]:
         qs = notifications_for(user=person(self.request.user))
-        if self.request.query_params.get("unread"):
+        # As the notifications page reads it: ?unread=0 (or false) lists them all.
+        if self.request.query_params.get("unread") in ("1", "true"):
             qs = qs.filter(read_at__isnull=True)
         return qs
 

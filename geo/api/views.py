@@ -7,17 +7,35 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from geo.map_selectors import BadAreaCode, map_layer, map_selection
 from geo.selectors import cells_geojson
-from geo.views import require_map_role
+from oversight.map_selectors import BadAreaCode, map_layer, map_selection
+from oversight.map_views import require_map_role
 
 # Per-user data: private caches only, and short, so a new case shows within a minute.
 CACHE_SECONDS = 60
+
+# What both layers send (RFC 7946), for the schema: features keyed by cell id or area code.
+FEATURE_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {
+            "type": "object",
+            "required": ["type", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+                "geometry": {"type": "object", "nullable": True},
+                "properties": {"type": "object"},
+            },
+        }},
+    },
+}
 
 
 # Gzip: the city layer is ~1.5 MB of GeoJSON and compresses ~5×. Safe from BREACH: the body
@@ -29,7 +47,7 @@ class CellsGeoJSONView(APIView):
     @extend_schema(
         summary="Grid cells visible to the user, as GeoJSON",
         parameters=[OpenApiParameter("model", str, description="Risk model (default: the shipped default)")],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={(200, "application/geo+json"): FEATURE_COLLECTION},
     )
     def get(self, request: Request) -> HttpResponse:
         model = request.query_params.get("model") or settings.RISK_DEFAULT_MODEL
@@ -55,7 +73,8 @@ class MapLayerView(APIView):
             OpenApiParameter("cells", str, description="1: every grid cell in the selection instead of areas"),
             OpenApiParameter("model", str, description="Risk model (default: the shipped default)"),
         ],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        # 400 and 404 as every operation's (governance/api_schema.py).
+        responses={(200, "application/geo+json"): FEATURE_COLLECTION},
     )
     def get(self, request: Request) -> HttpResponse:
         require_map_role(request.user)

@@ -13,7 +13,15 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from tests.accounts.helpers import PASSWORD, basic_client, form_login, secret_on_page, totp_code, wrong_code
+from tests.accounts.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    basic_client,
+    form_login,
+    secret_on_page,
+    totp_code,
+    wrong_code,
+)
 from tests.factories import UserFactory
 
 OTP_URL = reverse("accounts-otp")
@@ -192,3 +200,55 @@ def test_basic_auth_is_refused_to_a_supervisor(town, supervisor) -> None:
     # A grid worker may still use it.
     UserFactory(username="gw_basic")
     assert basic_client("gw_basic").get("/api/categories/").status_code == 200
+
+
+# --- a given password is changed before enrolment (issue 12) --------------------------------
+
+
+def _forced(user) -> None:
+    from accounts import services
+
+    services.require_password_change(user)
+
+
+def test_a_given_password_is_changed_before_enrolment(en_client, new_supervisor) -> None:
+    """Issue 12: the first sign-in with a public demo password enrolled TOTP before the forced
+    password change, so whoever signed in first took the TOTP secret. The password comes
+    first; the enrolment page shows no secret until it is changed."""
+    _forced(new_supervisor)
+    form_login(en_client, "supervisor_new")
+    response = en_client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("password_change"))
+    # Typing the enrolment address leads to the password change too, and makes no device.
+    response = en_client.get(OTP_URL)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("password_change"))
+    assert not TOTPDevice.objects.filter(user=new_supervisor).exists()
+    assert en_client.get("/api/cases/").json()["code"] == "password_change_required"
+    page = en_client.get(reverse("password_change"))
+    assert page.status_code == 200 and "otp-secret" not in page.text
+    response = en_client.post(reverse("password_change"), {
+        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD, "next": "/",
+    })
+    assert response.status_code == 302
+    # Now the enrolment, then everything.
+    response = en_client.get("/")
+    assert response.status_code == 302 and response["Location"] == OTP_URL + "?next=/"
+    _enrol(en_client)
+    assert en_client.get(reverse("supervisor-map")).status_code == 200
+
+
+def test_with_a_device_the_code_still_comes_before_the_password_change(en_client, new_supervisor) -> None:
+    """An enrolled account proves its second factor first, expired or forced password or not."""
+    form_login(en_client, "supervisor_new")
+    _enrol(en_client)
+    en_client.post(reverse("logout"))
+    _forced(new_supervisor)
+    form_login(en_client, "supervisor_new")
+    assert en_client.get("/")["Location"].startswith(OTP_URL)
+    assert en_client.get(reverse("password_change"))["Location"].startswith(OTP_URL)
+    page = en_client.get(OTP_URL + "?next=/")
+    assert page.status_code == 200 and "otp-secret" not in page.text  # a code, not an enrolment
+    device = TOTPDevice.objects.get(user=new_supervisor)
+    response = en_client.post(OTP_URL, {"otp_token": totp_code(device.bin_key, step_offset=1), "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert en_client.get("/")["Location"].startswith(reverse("password_change"))

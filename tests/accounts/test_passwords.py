@@ -16,7 +16,8 @@ from accounts import services
 from accounts.models import PasswordState
 from accounts.selectors import EXPIRED, MUST_CHANGE, password_verdict
 from accounts.validators import ComplexityValidator, character_classes
-from grids import demo
+from demo.load import LoadReport
+from demo.people import DEMO_PASSWORD, DEMO_USERNAMES, reset_passwords, write_named_accounts
 from tests.accounts.helpers import NEW_PASSWORD, PASSWORD, basic_client, form_login
 from tests.factories import UserFactory
 
@@ -221,18 +222,18 @@ def test_logout_and_language_stay_open_while_forced(en_client, grid_worker) -> N
 
 
 def test_demo_account_must_change_its_password_at_first_sign_in(en_client, db) -> None:
-    demo.write_named_accounts(demo.LoadReport())
-    assert PasswordState.objects.filter(user__username__in=demo.DEMO_USERNAMES, must_change=True).count() == len(
-        demo.DEMO_USERNAMES
+    write_named_accounts(LoadReport())
+    assert PasswordState.objects.filter(user__username__in=DEMO_USERNAMES, must_change=True).count() == len(
+        DEMO_USERNAMES
     )
-    response = form_login(en_client, "citizen", demo.DEMO_PASSWORD)
+    response = form_login(en_client, "citizen", DEMO_PASSWORD)
     assert response.status_code == 302
     response = en_client.get(response["Location"], follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("password_change"))
     assert "Choose your own password before you go on" in response.text
     assert en_client.get("/api/categories/").json()["code"] == "password_change_required"
     response = en_client.post(reverse("password_change"), {
-        "old_password": demo.DEMO_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
+        "old_password": DEMO_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
     })
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert en_client.get(reverse("home")).status_code == 200  # the citizen's start page
@@ -244,10 +245,10 @@ def test_demo_account_must_change_its_password_at_first_sign_in(en_client, db) -
 
 
 def test_demo_reset_asks_for_a_change_again(db) -> None:
-    users = demo.write_named_accounts(demo.LoadReport())
+    users = write_named_accounts(LoadReport())
     services.waive_password_change(users["gw_liangxi"])
     assert password_verdict(get_user_model().objects.get(username="gw_liangxi")).reason is None
-    assert demo.reset_passwords() == len(demo.DEMO_USERNAMES)
+    assert reset_passwords() == len(DEMO_USERNAMES)
     assert password_verdict(get_user_model().objects.get(username="gw_liangxi")).reason == MUST_CHANGE
 
 

@@ -69,3 +69,49 @@ def test_supervisor_enrols_totp_and_lands_on_the_map(django_db_setup, live_serve
     assert TOTPDevice.objects.get(user=user).confirmed
     context.close()
     assert JS_ERRORS == []
+
+
+def test_a_given_password_is_changed_before_the_authenticator_is_set_up(django_db_setup, live_server, browser,
+                                                                        town) -> None:
+    """Issue 12: a demo administrator's first sign-in enrolled TOTP before the forced password
+    change, so whoever signed in first with the public password took the secret. Now: the
+    password change, with no key on the page, then the enrolment, then the map."""
+    from accounts import services
+
+    user = UserFactory(username="supervisor_demo")
+    RoleAssignment.objects.create(user=user, role=RoleAssignment.Role.SUPERVISOR, area=town.district)
+    services.require_password_change(user)
+    base = live_server.url
+    JS_ERRORS.clear()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US", device_scale_factor=1)
+    page = context.new_page()
+    page.on("pageerror", lambda error: JS_ERRORS.append(str(error)))
+    page.on("console", lambda msg: msg.type == "error" and JS_ERRORS.append(msg.text))
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("User name").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/accounts/password_change/"))
+    assert page.get_by_text("Choose your own password before you go on").is_visible()
+    assert page.locator("#otp-secret").count() == 0 and page.locator("svg.otp-qr").count() == 0
+    # Going to the enrolment page by hand leads back here, and no device is made.
+    page.goto(f"{base}/accounts/otp/")
+    page.wait_for_url(re.compile(r"/accounts/password_change/"))
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    shot(page, "13-password-before-otp")
+
+    page.get_by_label("Old password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("Wangge-new-2026")
+    page.get_by_label("New password confirmation").fill("Wangge-new-2026")
+    page.get_by_role("button", name="Change password").click()
+    page.wait_for_url(re.compile(r"/accounts/otp/"))
+    assert page.get_by_role("heading", name="Set up two-step sign-in").is_visible()
+    key = base64.b32decode(page.locator("#otp-secret").inner_text().replace(" ", ""))
+    page.get_by_label("Code from your authenticator app").fill(totp_code(key))
+    page.get_by_role("button", name="Confirm and continue").click()
+    page.wait_for_url(re.compile(r"/supervisor/map/$"))
+    assert TOTPDevice.objects.get(user=user).confirmed
+    context.close()
+    assert JS_ERRORS == []

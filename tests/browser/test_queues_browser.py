@@ -14,6 +14,7 @@ from django.contrib.gis.geos import Point
 
 from cases import services
 from cases.models import Case, CoHandler, ExtensionRequest
+from grids.models import GridAssignment
 from tests.browser.helpers import CHROMIUM, JS_ERRORS, shot, sign_in
 from tests.factories import centre_of
 
@@ -40,6 +41,9 @@ def test_centre_operator_works_the_queue(
     settings.MEDIA_ROOT = tmp_path / "media"
     base = live_server.url
     JS_ERRORS.clear()
+    # Grid workers file only in their own cells: this one patrols the whole community here.
+    for cell in town.cells[2:4]:
+        GridAssignment.objects.create(worker=grid_worker, cell=cell)
     here = centre_of(0, 0)
     original = report(grid_worker, town, here)
     twin = report(grid_worker, town, Point(here.x, here.y + 0.0002, srid=4326), "同一个摊位")

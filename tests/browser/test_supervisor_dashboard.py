@@ -14,7 +14,7 @@ import pytest
 from audit.models import AuditEntry
 from cases.models import Supervision
 from tests.browser.helpers import CHROMIUM, JS_ERRORS, shot, sign_in
-from tests.cases.kpi_history import march_fixture, other_officer_fixture  # noqa: F401 - fixtures
+from tests.oversight.kpi_history import march_fixture, other_officer_fixture  # noqa: F401 - fixtures
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

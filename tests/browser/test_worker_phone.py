@@ -15,7 +15,7 @@ from PIL import Image
 
 from cases import services
 from cases.models import Case, CaseEvent
-from grids.models import PatrolTask
+from risk.models import PatrolTask
 from tests.browser.helpers import CHROMIUM, JS_ERRORS, shot, sign_in
 from tests.factories import centre_of
 from tests.web.conftest import advance

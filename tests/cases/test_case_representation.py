@@ -16,9 +16,9 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from cases import services
 from cases.api.serializers import CaseDetailSerializer, CaseSerializer
-from cases.api.views import allowed_for
 from cases.models import Case, RoleAssignment
 from cases.selectors import access_case
+from cases.workflow import available_actions as allowed_for
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of
 

@@ -97,4 +97,15 @@ def test_a_case_outside_the_operators_scope_cannot_be_the_original(town, grid_wo
     response = client.post(reverse("case-action", args=[ours.pk, "reject"]),
                            {"kind": "duplicate", "duplicate_of": theirs.number, "reason": "重复"})
     assert response.status_code == 400
-    assert "Name the case this one duplicates." in response.text
+    assert "No case with this number." in response.text
+    # ...exactly as for a number nobody holds (the form used to tell the two apart).
+    missing = client.post(reverse("case-action", args=[ours.pk, "reject"]),
+                          {"kind": "duplicate", "duplicate_of": "99999999999999999999", "reason": "重复"})
+    assert missing.status_code == 400
+    assert _form_errors(missing.text) == _form_errors(response.text)
+
+
+def _form_errors(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, flags=re.S)

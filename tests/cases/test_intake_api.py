@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent
-from cases.permissions import Roles, report_cells
+from cases.permissions import Roles, filing_role, may_file
 from grids.models import GridAssignment
 from tests.cases.photos import jpeg
 from tests.factories import centre_of
@@ -43,7 +43,9 @@ def test_201_is_the_same_detail_a_get_returns(town, grid_worker):
     assert body == client.get(f"/api/cases/{body['id']}/").json()
     assert body["status"] == "reported" and body["source"] == "api"
     assert body["grid_cell"] == town.cells[0].code and body["centre"] == town.community.code
-    assert body["allowed_actions"] == ["resolve_on_spot"]  # the reporting grid worker, in their own cell
+    # The reporting grid worker, in their own cell, may resolve on the spot only what the
+    # category allows: not this one (the API listed it before, the service refused it).
+    assert body["allowed_actions"] == []
     assert body["attachments"] == [] and body["possible_duplicates"] == [] and body["co_handlers"] == []
     assert body["reporter_contact"] is None  # none given; masked when given (tests/cases/test_personal_data.py)
 
@@ -120,14 +122,24 @@ def test_a_grid_worker_reports_only_in_their_own_cells(town, grid_worker, centre
     assert report(token_client(centre_operator), col=0, row=1).status_code == 201
 
 
-@pytest.mark.parametrize(("roles", "held_to"), [
-    (Roles(cell_ids=frozenset({1, 2})), {1, 2}),
-    (Roles(cell_ids=frozenset({1}), centre_prefixes=("320213001001",)), None),  # also a centre
-    (Roles(cell_ids=frozenset({1}), is_admin=True), None),
-    (Roles(), None),  # a citizen
+HERE, NEIGHBOUR, ELSEWHERE = (1, "320213001001001"), (2, "320213001001002"), (9, "320214001001001")
+
+
+@pytest.mark.parametrize(("roles", "expected"), [
+    (Roles(cell_ids=frozenset({1}), names=("grid_worker",)), ("grid_worker", None, None)),
+    # Also a centre: their cells and their jurisdiction, no further (was: anywhere).
+    (Roles(cell_ids=frozenset({1}), centre_prefixes=("320213001001",), names=("grid_worker", "centre_operator")),
+     ("grid_worker", "centre_operator", None)),
+    (Roles(cell_ids=frozenset({1}), is_admin=True, names=("grid_worker",)),
+     ("grid_worker", "administrator", "administrator")),
+    (Roles(), ("citizen", "citizen", "citizen")),  # no role at all: a citizen, anywhere
+    (Roles(supervisor_prefixes=("320213",), names=("supervisor",)), (None, None, None)),
+    (Roles(unit_ids=frozenset({5}), names=("department_staff",)), (None, None, None)),
 ])
-def test_report_cells_is_the_one_rule_for_web_and_api(roles, held_to):
-    assert report_cells(roles) == held_to
+def test_filing_role_is_the_one_rule_for_web_and_api(roles, expected):
+    got = tuple(filing_role(roles, cell_id=pk, cell_code=code) for pk, code in (HERE, NEIGHBOUR, ELSEWHERE))
+    assert got == expected
+    assert may_file(roles) == any(expected)
 
 
 def test_a_key_holding_nul_is_401_not_a_500(town):

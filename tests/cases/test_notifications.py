@@ -51,7 +51,7 @@ def test_actor_is_not_told_of_their_own_act_and_missing_event_is_ignored(town, c
 @pytest.mark.django_db(transaction=True)
 def test_commit_hook_runs_the_task(town, grid_worker, centre_operator, settings):
     # Eager here, and only here, because this test checks the hook → task wiring inside one
-    # process; a real worker consuming from Redis is shown in tests/geo/test_risk_job.py.
+    # process; a real worker consuming from Redis is shown in tests/risk/test_risk_job.py.
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from governance.celery import app
 

@@ -192,3 +192,109 @@ def test_the_api_refuses_a_bad_phone_with_a_400_naming_the_field(town, grid_work
     from cases.models import Case
 
     assert not Case.objects.exists()
+
+
+# --- phone and ID numbers typed into free text (issue 12) -------------------------------------
+
+LANDLINE = "051082701234"
+TYPED = f"摊主电话{PHONE}，座机0510-82701234，身份证{ID_NUMBER}，网格320213001001001"
+MASKED = "摊主电话138****5678，座机0510****1234，身份证3202**********1238，网格320213001001001"
+
+
+def test_a_landline_mask_hides_as_much_as_a_mobile_s():
+    """Issue 12: 0101**4567 hid 2 of 10 digits. At most the area code and the last four stay,
+    and at least four digits are hidden."""
+    assert mask_phone("0101234567") == "010****567"
+    assert mask_phone("01012345678") == "010****5678"
+    assert mask_phone("02087654321") == "020****4321"
+    assert mask_phone(LANDLINE) == "0510****1234"
+    assert mask_phone("05108270123") == "0510****123"
+    for number in ("0101234567", "01012345678", LANDLINE, "05108270123"):
+        assert mask_phone(number).count("*") >= 4
+
+
+@pytest.mark.parametrize(("typed", "masked"), [
+    (TYPED, MASKED),
+    ("call +86 138-1234-5678 or 138 1234 5678", "call 138****5678 or 138****5678"),
+    ("(0510)82701234 / 010-12345678", "0510****1234 / 010****5678"),
+    ("ID 320202 19900101 123x", "ID 3202**********123X"),
+    ("电话１３８１２３４５６７８", "电话138****5678"),  # full-width digits, as Chinese input methods type
+    ("tel13812345678", "tel138****5678"),
+    ("case 320213001001001-0042, order 20261124123456789, 2026-12-04, 12345678 元",
+     "case 320213001001001-0042, order 20261124123456789, 2026-12-04, 12345678 元"),
+    ("", ""),
+])
+def test_numbers_in_free_text_are_masked_and_other_numbers_left(typed, masked):
+    from cases.personal_data import mask_numbers_in_text
+
+    assert mask_numbers_in_text(typed) == masked
+
+
+@pytest.fixture
+def typed(town, grid_worker, centre_operator):
+    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                                description=TYPED)
+    return services.case_accept(case_id=case.pk, actor=centre_operator, note=f"已电话联系{PHONE}")
+
+
+def test_the_case_page_masks_numbers_in_the_text_for_roles_that_see_the_contact_masked(typed, centre_operator,
+                                                                                      supervisor, verify_otp):
+    masked_page = _client(supervisor, verify_otp).get(f"/cases/{typed.pk}/").content.decode()
+    assert MASKED in masked_page and "已电话联系138****5678" in masked_page
+    assert PHONE not in masked_page and ID_NUMBER not in masked_page and "82701234" not in masked_page
+    # Who may reveal the contact reads the text as typed.
+    full_page = _client(centre_operator).get(f"/cases/{typed.pk}/").content.decode()
+    assert TYPED in full_page and f"已电话联系{PHONE}" in full_page
+    typed.refresh_from_db()
+    assert typed.description == TYPED  # stored as typed
+
+
+def test_the_api_masks_numbers_in_the_text_for_roles_that_see_the_contact_masked(typed, centre_operator,
+                                                                                supervisor, verify_otp):
+    reader = _client(supervisor, verify_otp)
+    [listed] = reader.get("/api/cases/").json()["results"]
+    detail = reader.get(f"/api/cases/{typed.pk}/").json()
+    timeline = reader.get(f"/api/cases/{typed.pk}/timeline/").json()
+    assert listed["description"] == detail["description"] == MASKED
+    assert [e["note"] for e in timeline if e["note"]] == ["已电话联系138****5678"]
+    caller = _client(centre_operator)
+    assert caller.get(f"/api/cases/{typed.pk}/").json()["description"] == TYPED
+    assert f"已电话联系{PHONE}" in caller.get(f"/api/cases/{typed.pk}/timeline/").content.decode()
+
+
+def test_masking_the_text_costs_no_query(town, grid_worker, supervisor, verify_otp, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(3):
+        services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
+                             description=f"plain {n}")
+    reader = _client(supervisor, verify_otp)
+    reader.get("/api/cases/")
+    with CaptureQueriesContext(connection) as plain:
+        assert PHONE not in reader.get("/api/cases/").content.decode()
+    from cases.models import Case
+
+    Case.objects.update(description=TYPED)
+    with CaptureQueriesContext(connection) as masked:
+        body = reader.get("/api/cases/").content.decode()
+    assert PHONE not in body and body.count("138****5678") == 3
+    assert len(masked) == len(plain)
+
+
+def test_exports_mask_numbers_in_the_description_for_every_reader(typed, centre_operator, supervisor, verify_otp):
+    """A file leaves the system and is no audited, one-case reveal: masked for all, as the
+    contact's own columns are."""
+    for client in (_client(centre_operator), _client(supervisor, verify_otp)):
+        for fmt in ("csv", "xlsx"):
+            response = client.get("/cases/export/", {"format": fmt})
+            assert response.status_code == 200
+            if fmt == "csv":
+                text = response.content.decode("utf-8-sig")
+            else:
+                import io
+
+                from openpyxl import load_workbook
+
+                text = str([[c.value for c in r] for r in load_workbook(io.BytesIO(response.content)).active.iter_rows()])
+            assert MASKED in text and PHONE not in text and ID_NUMBER not in text

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cases import services
-from geo.models import RiskScore
 from grids.models import GridCell
+from risk.models import RiskScore
 from tests.factories import UserFactory, centre_of
 
 URL = reverse("api-cells-geojson")

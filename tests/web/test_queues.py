@@ -16,6 +16,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case
 from cases.worktime import add_working_hours
+from grids.models import GridAssignment
 from tests.factories import CategoryFactory, centre_of
 from tests.web.conftest import advance
 
@@ -40,6 +41,9 @@ def count_of(html: str, name: str, value: str) -> int:
 def queue(town, grid_worker, centre_operator, street_operator, dept_officer, file_case):
     """One case in each state of the centre's queue, plus cases that are not in it."""
     people = {"town": town, "centre_operator": centre_operator, "dept_officer": dept_officer}
+    # Grid workers file only in their own cells: this one patrols the whole community here.
+    for cell in town.cells[2:4]:
+        GridAssignment.objects.create(worker=grid_worker, cell=cell)
     reported = file_case()
     other_cell = file_case(location=centre_of(1, 0))
     accepted = advance(file_case(location=centre_of(0, 1)), S.ACCEPTED, **people)

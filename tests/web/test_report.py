@@ -12,7 +12,7 @@ from django.urls import reverse
 from cases.models import Attachment, Case, CaseEvent
 from geo.coords import from_wgs84
 from tests.cases.photos import fake_jpeg, jpeg
-from tests.factories import centre_of
+from tests.factories import UserFactory, centre_of
 
 URL = reverse("case-report")
 
@@ -163,12 +163,35 @@ def test_client_key_of_another_reporter_is_409(login, town, grid_worker, outside
     assert Case.objects.count() == 1
 
 
-@pytest.mark.parametrize("persona", ["centre_operator", "dept_officer", "supervisor"])
-def test_only_grid_workers_report(request, login, town, persona: str) -> None:
+@pytest.mark.parametrize("persona", ["dept_officer", "supervisor"])
+def test_supervisors_and_department_staff_do_not_report(request, login, town, persona: str) -> None:
     client = login(request.getfixturevalue(persona))
     assert client.get(URL).status_code == 403
     assert client.post(URL, form_data(town)).status_code == 403
     _assert_nothing_saved()
+
+
+def test_a_centre_files_what_citizens_phone_in_within_its_jurisdiction(login, town, centre_operator) -> None:
+    """The form opens for the people it accepts (cases.permissions.filing_role)."""
+    client = login(centre_operator)
+    assert client.get(URL).status_code == 200
+    elsewhere = centre_of(0, 0, origin=(120.32, 31.57))  # the other community: not this centre's
+    refused = client.post(URL, form_data(town, lon=f"{elsewhere.x:.7f}", lat=f"{elsewhere.y:.7f}"))
+    assert refused.status_code == 400 and "outside your centre&#x27;s jurisdiction" in refused.text
+    _assert_nothing_saved()
+    assert client.post(URL, form_data(town)).status_code == 302
+    event = Case.objects.get().events.get()
+    assert (event.actor, event.role) == (centre_operator, "centre_operator")
+
+
+def test_a_person_with_no_role_reports_as_a_citizen_anywhere(login, town) -> None:
+    citizen = UserFactory(username="citizen")
+    client = login(citizen)
+    assert client.get(URL).status_code == 200
+    elsewhere = centre_of(0, 0, origin=(120.32, 31.57))
+    assert client.post(URL, form_data(town, lon=f"{elsewhere.x:.7f}", lat=f"{elsewhere.y:.7f}")).status_code == 302
+    case = Case.objects.get()
+    assert (case.source, case.events.get().role) == (Case.Source.CITIZEN, "citizen")
 
 
 def test_my_reports_lists_only_my_cases(login, town, grid_worker, outsider, file_case) -> None:

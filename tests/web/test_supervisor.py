@@ -17,7 +17,7 @@ def test_map_page_loads_its_layer_from_the_map_endpoint(login, supervisor) -> No
     response = login(supervisor).get(reverse("supervisor-map"))
     assert response.status_code == 200
     html = response.text
-    # The district supervisor starts at their district (tests/geo/test_supervisor_map.py).
+    # The district supervisor starts at their district (tests/oversight/test_supervisor_map.py).
     assert 'data-layer-url="/api/geo/map/?area=320213"' in html
     assert 'id="map-labels"' in html and "Level I (red)" in html
     assert "/static/leaflet/leaflet.css" in html and "/static/wangge/js/supervisor-map.js" in html

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent
-from grids.models import PatrolTask
+from risk.models import PatrolTask
 from tests.cases.photos import jpeg
 from tests.factories import CategoryFactory, centre_of
 from tests.web.conftest import advance
