@@ -16,6 +16,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts import services
 from accounts.authentication import locked_out_refusal, password_refusal, token_expired
@@ -50,6 +51,9 @@ class TokenRequestSerializer(AuthTokenSerializer):
 
 class ObtainTokenView(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
+    # DRF's token view names its own parsers, plain JSON among them: take the project's
+    # (cases.api.parsers, which refuses deep nesting and NUL with a 400).
+    parser_classes = APIView.parser_classes
 
     @extend_schema(
         request=TokenRequestSerializer,

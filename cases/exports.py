@@ -72,7 +72,8 @@ def export_queryset(*, user: AnyUser, filters: ExportFilters) -> QuerySet[Case]:
     tz = timezone.get_current_timezone()
     if filters.reported_from:
         qs = qs.filter(reported_at__gte=dt.datetime.combine(filters.reported_from, dt.time.min, tz))
-    if filters.reported_to:
+    # Up to the last day there is (9999-12-31) bounds nothing, and has no day after it.
+    if filters.reported_to and filters.reported_to < dt.date.max:
         qs = qs.filter(reported_at__lt=dt.datetime.combine(filters.reported_to + dt.timedelta(days=1), dt.time.min, tz))
     return qs.order_by("reported_at", "pk")
 

@@ -204,7 +204,8 @@ class RejectForm(ReasonForm):
         value = (self.cleaned_data.get("duplicate_of") or "").strip()
         if not value:
             return None
-        if not value.isdigit():
+        # isascii: isdigit() and int() also read full-width and other scripts' digits ("１２" as 12).
+        if not (value.isascii() and value.isdigit()):
             raise forms.ValidationError(_("Enter the case number (digits only)."))
         return value
 

@@ -236,6 +236,9 @@ class CoHandler(models.Model):
         return f"{self.case_id} + {self.unit_id}"
 
 
+MAX_EXTENSION_DAYS = 15  # the longest published handling tier (DOMAIN §3)
+
+
 class ExtensionRequest(models.Model):
     """A unit's request for more handling time; the centre approves or denies it."""
 

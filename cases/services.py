@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import workflow
-from cases.attachments import MAX_PHOTOS, prepare_photo, validate_photo
+from cases.attachments import MAX_PHOTOS, store_photos, validate_photo
 from cases.errors import (
     Conflict,
     DomainError,
@@ -38,7 +38,7 @@ from cases.errors import (
 )
 from cases.filing import insert_case_with_report
 from cases.models import (
-    Attachment,
+    MAX_EXTENSION_DAYS,
     Case,
     CaseEvent,
     Category,
@@ -108,9 +108,7 @@ def _record(
         note=note,
         created_at=at,
     )
-    for photo in photos:
-        prepared = prepare_photo(photo)
-        Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
+    store_photos(case=case, event=event, photos=photos)
     if settings.NOTIFY_ON_COMMIT and not _muted.get():
         transaction.on_commit(partial(_queue_notifications, event.pk))
     return event
@@ -342,9 +340,7 @@ def case_report_or_replay(
     with atomic:
         filed = insert_case_with_report(case, event, number_prefix=_number_prefix(cell.code, at))
         if filed:
-            for photo in photos:
-                prepared = prepare_photo(photo)
-                Attachment.objects.create(case=case, event=event, file=prepared.image, thumbnail=prepared.thumbnail)
+            store_photos(case=case, event=event, photos=photos)
     if not filed:
         # The client key was taken: by this reporter's earlier try (a phone retrying on a bad
         # network, perhaps at this very moment), which wins; or by someone else's (409).
@@ -599,7 +595,6 @@ def case_escalate(*, case_id: int, actor: AnyUser | None, note: str = "", at: dt
     return _move(case, action=A.ESCALATE, actor=actor, role=role, at=at, note=note.strip(), fields=["centre"])
 
 
-MAX_EXTENSION_DAYS = 15  # the longest published handling tier (DOMAIN §3)
 
 
 @transaction.atomic

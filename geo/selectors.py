@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 from django.contrib.gis.geos import Point
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat, Substr
@@ -295,17 +296,32 @@ def cells_visible_to(*, user: AnyUser) -> QuerySet[GridCell]:
     return GridCell.objects.filter(q)
 
 
+EMPTY_FEATURE_COLLECTION = '{"type": "FeatureCollection", "features": []}'
+
+
+def _sql_or_none(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """The queryset's SQL, or None when Django knows it matches nothing: an account that
+    holds no role compiles to `pk IN ()`, which Django refuses to write (EmptyResultSet)."""
+    try:
+        return qs.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
 def cells_geojson(*, user: AnyUser, risk_model: str) -> str:
     """The FeatureCollection text of the user's cells, in one SQL statement."""
-    cells_sql, cells_params = cells_visible_to(user=user).values("pk").query.sql_with_params()
-    counts = (
+    cells = _sql_or_none(cells_visible_to(user=user).values("pk"))
+    if cells is None:
+        return EMPTY_FEATURE_COLLECTION
+    cells_sql, cells_params = cells
+    counts = _sql_or_none(
         case_list_visible_to(user=user)
         .filter(status__in=OPEN_STATUSES)
         .order_by()
         .values("grid_cell_id")
         .annotate(n=Count("pk"))
     )
-    counts_sql, counts_params = counts.query.sql_with_params()
+    counts_sql, counts_params = counts or ("SELECT NULL::bigint AS grid_cell_id, 0 AS n WHERE false", ())
     # ST_Multi: GEOS returns a one-part simplified MultiPolygon as a Polygon; clients get
     # the stored type every time.
     # The newest run of one model only, as risk.selectors.latest_risk_scores reads it:
@@ -343,4 +359,4 @@ def cells_geojson(*, user: AnyUser, risk_model: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return str(row[0]) if row else '{"type": "FeatureCollection", "features": []}'
+    return str(row[0]) if row else EMPTY_FEATURE_COLLECTION

@@ -91,6 +91,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before any view: a NUL in the address is a 400, an oversize body a 413 (in the
+    # person's language, hence after LocaleMiddleware).
+    "governance.request_guard.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -236,6 +239,9 @@ STORAGES = {
 # Uploads larger than this are refused with 413 before they reach a form.
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# The largest request body at all (governance.request_guard: 413 before it is read): nine
+# photos of MAX_UPLOAD_BYTES and the form around them.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", str(9 * MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE))
 
 REST_FRAMEWORK = {
     # Tokens for phones and integrations: Basic auth re-hashes the password (PBKDF2, ~0.3 s
@@ -250,7 +256,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # drf-spectacular's, with the error answers every operation can give (governance/api_schema.py).
     "DEFAULT_SCHEMA_CLASS": "governance.api_schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON refusing deep nesting, NUL and infinite numbers (400, not 500); forms as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "cases.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # limit/offset checked: a bad or huge value is a 400 naming it, not a database error.
+    "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
 }

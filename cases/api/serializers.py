@@ -12,11 +12,13 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
-from cases.models import Attachment, Case, CaseEvent, Category, DepartmentUnit, Notification
+from cases.api.fields import WholeIdField, WholeIdRelatedField, WholeNumberField, lazy_message
+from cases.models import MAX_EXTENSION_DAYS, Attachment, Case, CaseEvent, Category, DepartmentUnit, Notification
 from cases.personal_data import contact_of, free_text_for, mask_numbers_in_text
 from cases.selectors import active_leaf_category, leaf_categories, pending_extension, possible_duplicates
 from geo.coords import CoordSystem, point_to_wgs84
@@ -329,12 +331,17 @@ class ReasonInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 class RejectInputSerializer(ReasonInputSerializer):
     kind = serializers.ChoiceField(choices=Case.RejectKind.choices, default=Case.RejectKind.INVALID)
-    duplicate_of = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                            help_text=_("Id of the case this one duplicates (kind=duplicate)."))
+    duplicate_of = WholeIdField(required=False, allow_null=True, default=None,
+                                help_text=_("Id of the case this one duplicates (kind=duplicate)."))
 
 
 class ExtensionInputSerializer(ReasonInputSerializer):
-    days = serializers.IntegerField(help_text=_("Extra working days, 1 to 15."))
+    # The service's range and words, checked here too so that no number reaches it unbounded.
+    days = WholeNumberField(
+        min_value=1, max_value=MAX_EXTENSION_DAYS, help_text=_("Extra working days, 1 to 15."),
+        error_messages=dict.fromkeys(("min_value", "max_value"), lazy_message(
+            gettext_noop("An extension is 1 to %(max)d working days."), max=MAX_EXTENSION_DAYS)),
+    )
 
 
 class ApproveExtensionInputSerializer(serializers.Serializer[dict[str, Any]]):
@@ -345,7 +352,10 @@ class ApproveExtensionInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class EvaluateInputSerializer(serializers.Serializer[dict[str, Any]]):
-    satisfaction = serializers.IntegerField(help_text=_("1 (very dissatisfied) to 5 (very satisfied)."))
+    satisfaction = WholeNumberField(
+        min_value=1, max_value=5, help_text=_("1 (very dissatisfied) to 5 (very satisfied)."),
+        error_messages=dict.fromkeys(("min_value", "max_value"), _("Satisfaction is a whole number from 1 to 5.")),
+    )
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -354,18 +364,18 @@ class NoteInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class DispatchInputSerializer(NoteInputSerializer):
-    unit = serializers.PrimaryKeyRelatedField(
+    unit = WholeIdRelatedField(
         queryset=DepartmentUnit.objects.all(), required=False, allow_null=True, default=None,
         help_text=_("Department unit; the category's default unit in the case's district when omitted."),
     )
-    co_handlers = serializers.PrimaryKeyRelatedField(
+    co_handlers = WholeIdRelatedField(
         queryset=DepartmentUnit.objects.all(), many=True, required=False, default=list,
         help_text=_("Units that work beside the lead unit and report their part."),
     )
 
 
 class ReassignInputSerializer(serializers.Serializer[dict[str, Any]]):
-    unit = serializers.PrimaryKeyRelatedField(queryset=DepartmentUnit.objects.all())
+    unit = WholeIdRelatedField(queryset=DepartmentUnit.objects.all())
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
 

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import services, workflow
+from cases.api.fields import query_id
 from cases.api.schema import CASE_LIST_PARAMETERS, NOTIFICATION_LIST_PARAMETERS
 from cases.api.serializers import (
     CaseDetailSerializer,
@@ -70,7 +71,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         if params.get("cell"):
             qs = qs.filter(cell_code__startswith=params["cell"])
         if params.get("unit"):
-            qs = qs.filter(unit_id=_number(params["unit"], "unit"))
+            qs = qs.filter(unit_id=query_id(params["unit"], name="unit"))
         if params.get("overdue") in ("1", "true"):
             qs = qs.filter(status__in=OPEN_STATUSES, handle_deadline__lt=timezone.now())
         for name, lookup in (("reported_after", "reported_at__date__gte"), ("reported_before", "reported_at__date__lte")):
@@ -161,13 +162,6 @@ def _action_route(spec: workflow.ActionDef) -> Callable[..., Response]:
 
 for _spec in workflow.api_routes().values():
     setattr(CaseViewSet, _spec.api_route, _action_route(_spec))
-
-
-def _number(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(_("%(name)s must be a number.") % {"name": name}, field=name) from None
 
 
 def _id(pk: str | None) -> int:

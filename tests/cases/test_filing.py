@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from django.db import connection, transaction
 
-from cases import services
+from cases import attachments, services
 from cases.filing import insert_case_with_report
 from cases.models import Attachment, Case, CaseEvent
 from tests.cases.photos import jpeg
@@ -103,7 +103,8 @@ def test_photos_go_in_with_the_case_or_not_at_all(town, grid_worker, monkeypatch
     def broken(photo):
         raise OSError("disk full")
 
-    monkeypatch.setattr(services, "prepare_photo", broken)
+    # Photos are prepared and stored by cases.attachments.store_photos, which both filing paths call.
+    monkeypatch.setattr(attachments, "prepare_photo", broken)
     with pytest.raises(OSError):
         services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x",
                              photos=[jpeg()])
