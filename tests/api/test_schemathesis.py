@@ -139,6 +139,15 @@ def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
     return _with_real_values(body)
 
 
+def _drop_files_from_json(case: Any) -> None:
+    """Photos are files: a multipart body carries them, a JSON body cannot (the schema's
+    JSON form names them too, as one request component serves every media type)."""
+    if case.media_type == "application/json" and isinstance(case.body, dict):
+        case.body = {key: value for key, value in case.body.items()
+                     if not isinstance(value, bytes) and not (isinstance(value, list) and any(
+                         isinstance(item, bytes) for item in value))}
+
+
 @dataclass
 class Persona:
     name: str
@@ -259,6 +268,7 @@ def test_every_operation_answers_as_documented(case, personas, rows, in_process)
             # identity: the geo layers are gzipped for clients that ask, and this client cannot unzip.
             headers = {"X-Persona": persona.name, "Accept-Language": "en", "Accept-Encoding": "identity",
                        **persona.headers}
+            _drop_files_from_json(case)
             response = case.call(headers=headers)
             case.validate_response(response, checks=CHECKS, headers=headers)
         finally:
