@@ -426,19 +426,19 @@ def check(case: Case, action: str, user: AnyUser | None, *, at: dt.datetime | No
     t = _attempt(user, case, at)
     if case.status not in sources(action):
         raise InvalidTransition(
-            _("Cannot %(action)s a case that is %(status)s.")
+            _("“%(action)s” is not possible: the case is %(status)s.")
             % {"action": CaseEvent.Action(action).label, "status": Case.Status(case.status).label},
             status=case.status,
             allowed_actions=available_actions(user, case, at=t.at),
         )
     if action not in ACTIONS:
         if user is not None:
-            raise NotPermitted(_("You may not %(action)s this case.") % {"action": CaseEvent.Action(action).label})
+            raise NotPermitted(_("You may not take the action “%(action)s” on this case.") % {"action": CaseEvent.Action(action).label})
         return "system"
     spec = ACTIONS[action]
     role = _role(spec, t)
     if role is None:
-        raise NotPermitted(_("You may not %(action)s this case.") % {"action": CaseEvent.Action(action).label})
+        raise NotPermitted(_("You may not take the action “%(action)s” on this case.") % {"action": CaseEvent.Action(action).label})
     for condition in spec.conditions:
         if not condition.holds(t):
             raise condition.refusal(t)

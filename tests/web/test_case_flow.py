@@ -111,7 +111,7 @@ def test_illegal_transition_is_409_with_message(login, file_case, centre_operato
     client.post(action_url(case, A.ACCEPT), {"note": ""})
     response = client.post(action_url(case, A.ACCEPT), {"note": "again"})
     assert response.status_code == 409
-    assert "Cannot Accept a case that is Accepted." in response.text
+    assert "“Accept” is not possible: the case is Accepted." in response.text
     assert 'role="alert"' in response.text
     assert case.events.count() == 2
 
@@ -126,7 +126,7 @@ def test_wrong_role_is_403(login, file_case, grid_worker, dept_officer, town, ce
     case = file_case()
     response = login(grid_worker).post(action_url(case, A.ACCEPT), {"note": ""})
     assert response.status_code == 403
-    assert "You may not Accept this case." in response.text
+    assert "You may not take the action “Accept” on this case." in response.text
     case = advance(case, Case.Status.DISPATCHED, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
     # The grid worker can see the dispatched case (own cell) but may not sign for it.
     assert login(grid_worker).post(action_url(case, A.SIGN_FOR)).status_code == 403
