@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cases.errors import DomainError, InvalidInput
+from access.errors import DomainError, InvalidInput
 
 # Pillow plugins allowed to parse an upload. MPO is how Pillow names a phone's JPEG that
 # carries further pictures after the first (depth maps, previews); it opens as a JPEG.
