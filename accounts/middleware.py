@@ -29,9 +29,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from access.roles import person
 from accounts import services
 from accounts.selectors import otp_required, otp_verified, password_verdict
-from cases.permissions import person
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

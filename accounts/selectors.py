@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
+from access.roles import roles_of
 from accounts.models import PasswordState
-from cases.permissions import roles_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User

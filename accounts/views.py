@@ -21,11 +21,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from access.roles import person
 from accounts import services
 from accounts.forms import OTPTokenForm
 from accounts.middleware import API_PREFIX, refresh_password_verdict
 from accounts.selectors import otp_required, otp_verified, password_verdict
-from cases.permissions import person
 
 
 def _next_url(request: HttpRequest) -> str:

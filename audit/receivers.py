@@ -42,7 +42,7 @@ ADMIN_ACTIONS = {ADDITION: "addition", CHANGE: "change", DELETION: "deletion"}
 def connect() -> None:
     from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-    from cases.models import RoleAssignment
+    from access.models import RoleAssignment
     from grids.models import GridAssignment
 
     user_model = get_user_model()
@@ -169,7 +169,7 @@ def _changes(before: dict[str, Any], instance: Any, fields: tuple[str, ...]) -> 
 
 def _assignment_snapshot(instance: Any) -> dict[str, Any]:
     """Who holds what where, in codes and names an auditor can read later."""
-    from cases.models import RoleAssignment
+    from access.models import RoleAssignment
 
     if isinstance(instance, RoleAssignment):
         return {
@@ -182,7 +182,7 @@ def _assignment_snapshot(instance: Any) -> dict[str, Any]:
 
 
 def _assignment_user(instance: Any) -> Target:
-    from cases.models import RoleAssignment
+    from access.models import RoleAssignment
 
     field = "user" if isinstance(instance, RoleAssignment) else "worker"
     user_model = get_user_model()

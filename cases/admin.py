@@ -1,4 +1,4 @@
-"""Admin for the data a city edits without a deploy: departments, units, categories, roles.
+"""Admin for the data a city edits without a deploy: departments, units, categories.
 Cases are read-only here: their status changes only through the workflow services."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from cases.models import (
     Department,
     DepartmentUnit,
     ExtensionRequest,
-    RoleAssignment,
     Supervision,
 )
 
@@ -44,15 +43,6 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["parent", "severity", "self_resolvable", "active"]
     search_fields = ["code", "name"]
     list_select_related = ["parent", "default_department"]
-
-
-@admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "area", "unit"]
-    list_filter = ["role"]
-    search_fields = ["user__username", "area__name", "unit__name"]
-    raw_id_fields = ["user", "area", "unit"]
-    list_select_related = ["user", "area", "unit"]
 
 
 class CaseEventInline(admin.TabularInline):

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cases.errors import DomainError, InvalidInput
+from access.errors import DomainError, InvalidInput
 from cases.models import Attachment, Case, CaseEvent
 
 logger = logging.getLogger(__name__)

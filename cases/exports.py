@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from access.errors import InvalidInput
 from audit import services as audit
 from audit.models import AuditEntry
-from cases.errors import InvalidInput
 from cases.models import Case
 from cases.personal_data import contact_of, mask_numbers_in_text
 from cases.selectors import case_list_visible_to
@@ -32,7 +32,7 @@ from cases.selectors import case_list_visible_to
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 FORMATS = ("csv", "xlsx")
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP CSV injection).

@@ -11,8 +11,8 @@ from django.contrib.gis.geos import Point
 from django.core.files.base import File
 from django.utils.translation import gettext_lazy as _
 
+from access.errors import DomainError
 from cases.attachments import MAX_PHOTOS, PayloadTooLarge, validate_photo
-from cases.errors import DomainError
 from cases.models import Case, Category, DepartmentUnit
 from cases.selectors import leaf_categories, units_serving
 from geo.coords import CoordSystem, point_to_wgs84

@@ -344,36 +344,3 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.file.name or ""
-
-
-class RoleAssignment(models.Model):
-    """Who acts where. One person may hold several roles; admins edit these rows and the
-    change takes effect on the next request. Grid workers' cells are GridAssignment rows."""
-
-    class Role(models.TextChoices):
-        CENTRE_OPERATOR = "centre_operator", _("Centre operator")
-        DEPARTMENT_STAFF = "department_staff", _("Department staff")
-        SUPERVISOR = "supervisor", _("Supervisor")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments"
-    )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    area = models.ForeignKey(Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.CASCADE)
-    unit = models.ForeignKey(DepartmentUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE)
-
-    class Meta:
-        verbose_name = _("role assignment")
-        verbose_name_plural = _("role assignments")
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(role="department_staff", unit__isnull=False, area__isnull=True)
-                    | (~models.Q(role="department_staff") & models.Q(area__isnull=False, unit__isnull=True))
-                ),
-                name="role_assignment_scope",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.role} {self.area or self.unit}"

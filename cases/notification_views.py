@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from access.roles import person
 from cases import services
-from cases.permissions import person
 from cases.selectors import notifications_for
 from cases.web_boundary import domain_errors
 

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from access.errors import InvalidInput, NotPermitted
+from access.roles import roles_of
 from audit import services as audit
 from audit.models import AuditEntry
-from cases.errors import InvalidInput, NotPermitted
-from cases.permissions import is_handling_centre, roles_of
+from cases.permissions import is_handling_centre
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from access.roles import AnyUser
     from cases.models import Case
-    from cases.permissions import AnyUser
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}\d{7,8}")

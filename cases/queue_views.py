@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from access.decorators import role_required
 from cases.models import Case, CaseEvent
-from cases.permissions import roles_of
 from cases.progress import TimeLeft, near_hours, running_time_left
 from cases.queue_forms import (
     DEADLINE_LABELS,
@@ -34,7 +34,7 @@ from cases.selectors import (
     unit_workbench,
     unit_workbench_counts,
 )
-from cases.views import _paginate, _require, page
+from cases.views import _paginate, page
 from cases.workflow import available_actions
 from cases.worktime import add_working_hours
 
@@ -74,11 +74,10 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
+@role_required("centre_operator", "admin")
 def centre_queue(request: HttpRequest) -> HttpResponse:
     """GET /centre/queue/?state=&category=&cell=&deadline=&level=&page=: what waits for the
     centre, filtered, with each choice's count beside it."""
-    roles = roles_of(request.user)
-    _require(roles.is_centre_operator or roles.is_admin)
     form = CentreQueueFilterForm(request.GET)
     filters, dropped = form.filters()
     now = timezone.now()
@@ -118,11 +117,10 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@role_required("department_staff", "admin")
 def unit_queue(request: HttpRequest) -> HttpResponse:
     """GET /unit/queue/?tab=to_sign|in_progress|returned|overdue|co_handling: the unit's
     workbench, one tab at a time, every tab's count on its label."""
-    roles = roles_of(request.user)
-    _require(roles.is_department_staff or roles.is_admin)
     tab = request.GET.get("tab") or UNIT_TABS[0]
     dropped = []
     if tab not in UNIT_TABS:

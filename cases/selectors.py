@@ -18,12 +18,14 @@ from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, 
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from access import codes
+from access.codes import area_code_of_prefix, jurisdiction_prefix
+from access.roles import roles_of
 from cases.models import Case, CaseEvent, Category, CoHandler, DepartmentUnit, ExtensionRequest, Notification
-from cases.permissions import area_code_of_prefix, jurisdiction_prefix, roles_of
 from grids.models import Area
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 
 def _prefix_q(prefixes: tuple[str, ...]) -> Q:
@@ -135,7 +137,7 @@ def proposed_unit(*, case: Case) -> DepartmentUnit | None:
     if department_id is None:
         return None
     return (
-        DepartmentUnit.objects.filter(department_id=department_id, area__code=case.cell_code[:6])
+        DepartmentUnit.objects.filter(department_id=department_id, area__code=codes.district_code(case.cell_code))
         .select_related("department")
         .first()
     )
@@ -143,9 +145,9 @@ def proposed_unit(*, case: Case) -> DepartmentUnit | None:
 
 def units_serving(cell_code: str) -> QuerySet[DepartmentUnit]:
     """Units that may handle a case in this cell: those of its district, and city-wide
-    units (area code ends in 00)."""
+    units (of the city's code)."""
     return (
-        DepartmentUnit.objects.filter(area__code__in=[cell_code[:6], f"{cell_code[:4]}00"])
+        DepartmentUnit.objects.filter(area__code__in=[codes.district_code(cell_code), codes.city_code(cell_code)])
         .select_related("department")
         .order_by("department__code")
     )

@@ -25,9 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import workflow
-from cases.attachments import MAX_PHOTOS, store_photos, validate_photo
-from cases.errors import (
+from access import codes
+from access.errors import (
     Conflict,
     DomainError,
     InvalidInput,
@@ -36,6 +35,9 @@ from cases.errors import (
     OutsideCity,
     SwappedCoordinates,
 )
+from access.roles import areas_containing, roles_of, user_ids_holding
+from cases import workflow
+from cases.attachments import MAX_PHOTOS, store_photos, validate_photo
 from cases.filing import insert_case_with_report
 from cases.models import (
     MAX_EXTENSION_DAYS,
@@ -48,7 +50,7 @@ from cases.models import (
     Notification,
     Supervision,
 )
-from cases.permissions import areas_containing, filing_role, may_file, roles_of, user_ids_holding
+from cases.permissions import filing_role, may_file
 from cases.personal_data import normalize_id_number, normalize_phone
 from cases.selectors import case_list_visible_to, proposed_unit, units_serving
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
@@ -178,7 +180,7 @@ def _require_text(value: str, field: str) -> str:
 def _number_prefix(cell_code: str, at: dt.datetime) -> str:
     """A case number is the district's code, the local date and a serial from
     cases_case_number_seq of at least 6 digits (cases.filing adds the serial)."""
-    return f"{cell_code[:6]}{timezone.localtime(at):%Y%m%d}"
+    return f"{codes.district_code(cell_code)}{timezone.localtime(at):%Y%m%d}"
 
 
 def _same_reporter(case: Case, actor: AnyUser | None) -> Case:

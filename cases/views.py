@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -30,16 +29,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access.decorators import role_required
+from access.errors import DomainError
+from access.roles import person, roles_of
 from cases import exports, services, workflow
 from cases.attachments import MAX_PHOTOS, SERVED_PHOTO_TYPES
-from cases.errors import DomainError
 from cases.forms import (
     DispatchForm,
     DomainErrorFormMixin,
     ReportForm,
 )
 from cases.models import Case, CaseEvent, DepartmentUnit, ExtensionRequest
-from cases.permissions import may_file, person, roles_of
+from cases.permissions import may_file
 from cases.personal_data import Contact, contact_of, may_reveal_contact, reveal_contact
 from cases.progress import near_hours, next_step, running_time_left, time_left
 from cases.selectors import (
@@ -72,11 +73,6 @@ ROLE_LABELS: dict[str, Promise] = {
 def page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     """render() with a status (the header's roles come from governance.context_processors)."""
     return render(request, template, context, status=status)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("Your role does not give access to this page."))
 
 
 def _paginate(request: HttpRequest, qs: QuerySet[Case], *, with_location: bool = False) -> Page:
@@ -126,11 +122,11 @@ def _report_refusal(request: HttpRequest, error: DomainError) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors(on_refusal=_report_refusal)
+@role_required(may_file)
 def case_report(request: HttpRequest) -> HttpResponse:
     """The report form, open to whoever may file (cases.permissions.may_file; the service
     holds each to where they may file). A resubmit with the same client_key (a lost
     answer, an offline draft sent twice) finds the case filed first and files nothing new."""
-    _require(may_file(roles_of(request.user)))
     if request.method != "POST":
         return _report_page(request, ReportForm())
     form = ReportForm(request.POST, request.FILES)

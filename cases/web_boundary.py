@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from cases.errors import DomainError, NotFound, NotPermitted
+from access.errors import DomainError, NotFound, NotPermitted
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 OnRefusal = Callable[..., HttpResponse]  # (request, error, *view args, **view kwargs)

@@ -35,6 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from access.codes import covers
+from access.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotPermitted
+from access.roles import Roles, roles_of
 from cases.api.serializers import (
     ApproveExtensionInputSerializer,
     DispatchInputSerializer,
@@ -49,7 +52,6 @@ from cases.api.serializers import (
     ResultInputSerializer,
     VerifyInputSerializer,
 )
-from cases.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotPermitted
 from cases.forms import (
     DispatchForm,
     EmptyForm,
@@ -68,10 +70,10 @@ from cases.forms import (
     VerifyForm,
 )
 from cases.models import Case, CaseEvent, ExtensionRequest, Supervision
-from cases.permissions import Roles, covers, reporter_role, roles_of
+from cases.permissions import reporter_role
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 S = Case.Status
 A = CaseEvent.Action

@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 from PIL import Image
 from shapely.geometry.base import BaseGeometry
 
+from access import codes
+from access.errors import OutsideCity
 from cases import services
-from cases.errors import OutsideCity
 from cases.models import Case, Category, DepartmentUnit
 from cases.worktime import add_working_hours
 from demo.places import CityPlan, sample_points
@@ -241,7 +242,7 @@ def _play(
         return
     if not story.step(t, services.case_accept, actor=centre):
         return
-    district = case.cell_code[:6]
+    district = codes.district_code(case.cell_code)
     department = case.category.default_department
     right_unit = units[(department.code if department else "zongzhi", district)]
     if rng.random() < 0.05:

@@ -11,9 +11,11 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 
+from access import codes
+from access.models import RoleAssignment
+from access.scopes import rebuild_scope_groups
 from accounts.services import require_password_change
-from cases.models import DepartmentUnit, RoleAssignment
-from cases.scopes import rebuild_scope_groups
+from cases.models import DepartmentUnit
 from demo.places import CITY_CODE
 from grids.models import Area, GridAssignment, GridCell
 
@@ -93,7 +95,7 @@ _NAMED_STAFF = (
 @dataclass
 class People:
     """Who acts in the generated history. The same user objects are reused throughout so
-    the role lookup that cases.permissions.roles_of caches on each runs once per person."""
+    the role lookup that access.roles.roles_of caches on each runs once per person."""
 
     users: dict[str, User]
     focus_community: str  # the code of the community of gw_liangxi and centre_community
@@ -105,9 +107,9 @@ class People:
         """The most local demo centre whose jurisdiction holds the cell."""
         if cell_code.startswith(self.focus_community):
             return self.users["centre_community"]
-        if cell_code.startswith(self.focus_community[:9]):
+        if cell_code.startswith(codes.street_code(self.focus_community)):
             return self.users["centre_street"]
-        return self.district_centre.get(cell_code[:6], self.users["centre_city"])
+        return self.district_centre.get(codes.district_code(cell_code), self.users["centre_city"])
 
 
 def _person(rng: np.random.Generator) -> tuple[str, str]:
@@ -167,15 +169,15 @@ def write_accounts(
         "gw_yixing": [f"{village_yx}001"],
     }
     cell_worker: dict[int, User] = {}
-    for username, codes in named_cells.items():
-        for code in codes:
+    for username, cell_codes in named_cells.items():
+        for code in cell_codes:
             if code in cells_by_code:
                 cell_worker[cells_by_code[code].pk] = users[username]
 
     R = RoleAssignment.Role
     roles = [
         RoleAssignment(user=users["centre_community"], role=R.CENTRE_OPERATOR, area=areas[focus]),
-        RoleAssignment(user=users["centre_street"], role=R.CENTRE_OPERATOR, area=areas[focus[:9]]),
+        RoleAssignment(user=users["centre_street"], role=R.CENTRE_OPERATOR, area=areas[codes.street_code(focus)]),
         RoleAssignment(user=users["centre_district"], role=R.CENTRE_OPERATOR, area=areas[FOCUS_DISTRICT]),
         RoleAssignment(user=users["centre_city"], role=R.CENTRE_OPERATOR, area=areas[CITY_CODE]),
         RoleAssignment(user=users["supervisor_liangxi"], role=R.SUPERVISOR, area=areas[FOCUS_DISTRICT]),

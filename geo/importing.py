@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from access import codes as division_codes
 from geo.coords import CoordSystem, to_wgs84
 from grids.models import Area, GridCell
 
@@ -317,7 +318,10 @@ def _load(
     else:
         # National division codes nest: a child's code starts with its parent's code. A
         # district's parent is its city, whose own code ends in "00" (320213 → 320200).
-        feats.parents = [c[:4] + "00" if code_length == 6 else c[: code_length - 3] for c in codes]
+        feats.parents = [
+            division_codes.city_code(c) if code_length == division_codes.DISTRICT_LENGTH else c[: code_length - 3]
+            for c in codes
+        ]
     if households_field:
         for i, value in enumerate(frame[households_field]):
             count = _count(value)
@@ -484,12 +488,12 @@ def _resolve_parents(feats: _Features, *, parent_level: Area.Level, result: Impo
                 _("its parent %(code)s is a %(found)s, not a %(level)s")
                 % {"code": parent.code, "found": parent.get_level_display(), "level": parent_level.label},
             )
-        elif not feats.codes[i].startswith(parent.code_prefix):
+        elif not feats.codes[i].startswith(prefix := division_codes.jurisdiction_prefix(parent.code, parent.level)):
             _fail(
                 feats,
                 i,
                 result,
-                _("code must start with its parent's code %(prefix)s") % {"prefix": parent.code_prefix},
+                _("code must start with its parent's code %(prefix)s") % {"prefix": prefix},
             )
     return found
 

@@ -22,15 +22,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Val
 from django.db.models.functions import Concat, Substr
 from numpy.typing import ArrayLike, NDArray
 
+from access.roles import roles_of
 from cases.models import Case, DepartmentUnit
-from cases.permissions import roles_of
 from cases.selectors import case_list_visible_to
 from geo.coords import CoordSystem, to_wgs84
 from grids.models import Area, GridCell
 from risk.models import RiskScore
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 NO_CELL = -1
 # Points per STRtree query: bounds the memory of the Point objects (~200 B each) without

@@ -2,7 +2,7 @@
 
 drf-spectacular documents only the success answer of a view. Ours also answer, through
 cases.api.errors.exception_handler:
-- a domain error (cases.errors.DomainError) as {"code", "detail", ...its extra keys};
+- a domain error (access.errors.DomainError) as {"code", "detail", ...its extra keys};
 - DRF's refusals (not signed in, not allowed, not found, bad JSON) as {"detail"}, or
   {"code", "detail"} for the sign-in refusals of accounts.authentication;
 - a serializer's validation errors as {field: [messages]} (nested objects for list items).

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from cases.permissions import roles_of
+from access.roles import roles_of
 from cases.selectors import unread_notification_count
 
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "grids",
+    "access",
     "cases",
     "geo",
     "risk",

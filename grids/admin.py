@@ -10,7 +10,7 @@ from grids.models import Area, GridAssignment, GridCell
 @admin.register(Area)
 class AreaAdmin(GuardedModelAdminMixin, LeafletGeoAdmin):
     """The "Object permissions" page grants operate_centre or supervise_area on one area to
-    a group or a person (cases.scopes)."""
+    a group or a person (access.scopes)."""
 
     list_display = ["code", "name", "level", "parent", "households"]
     list_filter = ["level"]

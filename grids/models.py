@@ -33,7 +33,7 @@ class Area(models.Model):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["code"]
-        # Granted per area through django-guardian (cases.scopes): the area is the
+        # Granted per area through django-guardian (access.scopes): the area is the
         # jurisdiction, its code prefix covers everything below it.
         permissions = [
             ("operate_centre", _("Can act as this area's comprehensive-governance centre")),
@@ -43,13 +43,6 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
-
-    @property
-    def code_prefix(self) -> str:
-        """The prefix every descendant's code starts with (a city 320200 owns 3202xx…)."""
-        if self.level == self.Level.CITY:
-            return self.code[:4]
-        return self.code
 
 
 class GridCell(models.Model):

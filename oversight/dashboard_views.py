@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
@@ -23,10 +22,12 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from access import codes
+from access.decorators import require_role, role_required
+from access.errors import DomainError
+from access.roles import person
 from cases import services
-from cases.errors import DomainError
 from cases.models import Case
-from cases.permissions import person, roles_of
 from cases.selectors import access_case, case_list_visible_to, supervised_roots
 from cases.web_boundary import domain_errors
 from grids.models import Area
@@ -34,12 +35,6 @@ from oversight import kpi_exports, kpis
 from oversight.dashboard_forms import PeriodForm, UrgeForm, presets
 
 OVERDUE_PAGE_SIZE = 50
-
-
-def _require_supervisor(request: HttpRequest) -> None:
-    roles = roles_of(request.user)
-    if not (roles.is_supervisor or roles.is_admin):
-        raise PermissionDenied(_("Your role does not give access to this page."))
 
 
 def _period_form(request: HttpRequest, area: Area) -> PeriodForm:
@@ -56,10 +51,10 @@ def _query(area: Area, start: dt.date | str, end: dt.date | str, **more: str) ->
 
 @login_required
 @require_GET
+@role_required("supervisor", "admin")
 def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
     """GET ?date_from=YYYY-MM-DD&date_to=…&area=<code>: the KPIs of the area, per area one
     level below and per department unit. Bad dates are a form error (400) in place."""
-    _require_supervisor(request)
     area = kpis.supervised_area(user=request.user, code=request.GET.get("area"))
     form = _period_form(request, area)
     context: dict[str, Any] = {
@@ -92,10 +87,10 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @domain_errors()
+@role_required("supervisor", "admin")
 def supervisor_dashboard_export(request: HttpRequest) -> HttpResponse:
     """GET ?table=areas|units&format=csv|xlsx&date_from=…&date_to=…&area=…: a dashboard
     table as a file, audited. Bad parameters are a 400 naming the parameter."""
-    _require_supervisor(request)
     area = kpis.supervised_area(user=request.user, code=request.GET.get("area"))
     form = PeriodForm(request.GET)
     if not form.is_valid():
@@ -133,9 +128,9 @@ def _overdue_page(request: HttpRequest, area: Area, *, bound: tuple[int, UrgeFor
 
 @login_required
 @require_GET
+@role_required("supervisor", "admin")
 def supervisor_overdue(request: HttpRequest) -> HttpResponse:
     """GET ?area=<code>&page=N: open cases past a deadline, most overdue first."""
-    _require_supervisor(request)
     area = kpis.supervised_area(user=request.user, code=request.GET.get("area"))
     return _overdue_page(request, area)
 
@@ -176,7 +171,7 @@ def supervisor_overdue_urge(request: HttpRequest, pk: int) -> HttpResponse:
         if page_number.isdigit() and page_number != "1":
             back["page"] = page_number
         return redirect(reverse("supervisor-overdue") + ("?" + urlencode(back) if back else ""))
-    _require_supervisor(request)
+    require_role(request.user, "supervisor", "admin")
     if area is None:
         return HttpResponse(_("Please correct the errors below."), status=400, content_type="text/plain; charset=utf-8")
     return _overdue_page(request, area, bound=(case.pk, form), error=_("Please correct the errors below."), status=400)
@@ -195,13 +190,13 @@ def _rows(groups: Iterable[Mapping[str, Any]], label: Callable[[Mapping[str, Any
 
 @login_required
 @require_GET
+@role_required("supervisor", "admin")
 def supervisor_counts(request: HttpRequest) -> HttpResponse:
     """Cases per district and per department, by status, in the user's jurisdiction:
     two grouped queries over the one visibility selector, plus one for district names."""
-    _require_supervisor(request)
     visible = case_list_visible_to(user=request.user).order_by()
     by_district = list(
-        visible.annotate(district=Substr("cell_code", 1, 6))
+        visible.annotate(district=Substr("cell_code", 1, codes.DISTRICT_LENGTH))
         .values("district")
         .annotate(total=Count("pk"), **_status_columns())
         .order_by("district")

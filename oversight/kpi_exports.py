@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from access.errors import InvalidInput
 from audit import services as audit
 from audit.models import AuditEntry
-from cases.errors import InvalidInput
 from cases.exports import FORMATS, formula_safe
 from oversight import kpis
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
     from grids.models import Area
     from oversight.kpis import KpiRow, Period
 

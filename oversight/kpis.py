@@ -66,14 +66,15 @@ from django.db.models.functions import Least
 from django.http import Http404
 from django.utils import timezone
 
+from access.codes import ancestor_codes, jurisdiction_prefix
+from access.roles import Roles, roles_of
 from cases.models import Case, CaseEvent, DepartmentUnit, Supervision
-from cases.permissions import Roles, ancestor_codes, jurisdiction_prefix, roles_of
 from cases.selectors import case_list_visible_to, handle_late_q, sign_late_q, supervised_roots
 from cases.worktime import working_hours_between
 from grids.models import Area, GridCell
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 A = CaseEvent.Action
 S = Case.Status

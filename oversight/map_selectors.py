@@ -21,6 +21,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from access import codes
 from cases.models import Case
 from cases.selectors import OPEN_STATUSES, case_list_visible_to, overdue_q, supervised_roots
 from geo.selectors import cells_visible_to
@@ -28,7 +29,7 @@ from grids.models import Area, GridCell
 from risk.models import RiskScore
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 CELL = "cell"
 # What the map shows below each level.
@@ -69,7 +70,7 @@ class Place:
     @property
     def prefix(self) -> str:
         """What every code inside this place starts with."""
-        return self.code[:4] if self.level == Area.Level.CITY else self.code
+        return codes.jurisdiction_prefix(self.code, self.level)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class MapSelection:
     def parent_prefix(self) -> tuple[str, ...]:
         """Prefixes of the places drawn: a selected cell is drawn among its community's cells."""
         if self.place is not None and self.place.level == CELL:
-            return (self.place.code[:12],)
+            return (codes.community_code(self.place.code),)
         return self.prefixes
 
     @property

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from cases.permissions import roles_of
+from access.decorators import role_required
 from grids.models import Area
 from oversight.map_selectors import CELL, BadAreaCode, map_layer, map_selection, selection_cases
 from risk.models import RiskScore
@@ -47,12 +46,8 @@ LEVEL_PLURALS = {
     CELL: gettext_lazy("Grid cells"),
 }
 CASES_PER_PAGE = 20
-
-
-def require_map_role(user: Any) -> None:
-    roles = roles_of(user)
-    if not (roles.is_supervisor or roles.is_admin):
-        raise PermissionDenied(_("Your role does not give access to this page."))
+# Who may open the map, its page and its layers alike.
+MAP_ROLES = ("supervisor", "admin")
 
 
 def map_query(*, area: str | None, measure: str, cells: bool, **extra: Any) -> str:
@@ -91,8 +86,8 @@ def _labels() -> dict[str, Any]:
 
 @login_required
 @require_GET
+@role_required(*MAP_ROLES)
 def supervisor_map(request: HttpRequest) -> HttpResponse:
-    require_map_role(request.user)
     measure = request.GET.get("measure", "open")
     if measure not in MEASURES:
         measure = "open"

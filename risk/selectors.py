@@ -9,12 +9,12 @@ from django.db.models import Case as DbCase
 from django.db.models import IntegerField, Max, QuerySet, Subquery, Value, When
 from django.http import Http404
 
-from cases.permissions import roles_of
+from access.roles import roles_of
 from risk.forecast import RECENCY_V1
 from risk.models import PatrolTask, RiskScore
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 
 def latest_horizon_start(*, model: str = RECENCY_V1) -> dt.date | None:

@@ -2,7 +2,7 @@
 cell, the patrols its red and orange warnings raise, and the completion of a task.
 
 Task services follow cases.services: one function per transition, atomic, the row locked
-(select_for_update) before it is checked, and a DomainError (cases.errors) for a refusal."""
+(select_for_update) before it is checked, and a DomainError (access.errors) for a refusal."""
 
 from __future__ import annotations
 
@@ -22,15 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
-from cases.errors import Conflict, InvalidInput, NotFound
+from access.errors import Conflict, InvalidInput, NotFound
+from access.roles import roles_of
 from cases.models import Case, Category
-from cases.permissions import roles_of
 from grids.models import GridCell
 from risk import forecast
 from risk.models import PatrolTask, RiskScore
 
 if TYPE_CHECKING:
-    from cases.permissions import AnyUser
+    from access.roles import AnyUser
 
 logger = logging.getLogger(__name__)
 

@@ -11,25 +11,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.errors import DomainError
-from cases.permissions import person, roles_of
+from access.decorators import role_required
+from access.errors import DomainError
+from access.roles import person
 from cases.selectors import cases_to_verify_on_site
 from cases.web_boundary import domain_errors
 from risk import selectors, services
 from risk.forms import TaskDoneForm
-
-
-def _require_grid_worker(request: HttpRequest) -> None:
-    roles = roles_of(request.user)
-    if not (roles.is_grid_worker or roles.is_admin):
-        raise PermissionDenied(_("Your role does not give access to this page."))
 
 
 def _today_page(request: HttpRequest, *, bound: tuple[int, TaskDoneForm] | None = None,
@@ -51,8 +45,8 @@ def _today_page(request: HttpRequest, *, bound: tuple[int, TaskDoneForm] | None 
 
 @login_required
 @require_GET
+@role_required("grid_worker", "admin")
 def worker_today(request: HttpRequest) -> HttpResponse:
-    _require_grid_worker(request)
     return _today_page(request)
 
 
@@ -67,9 +61,9 @@ def _task_refused(request: HttpRequest, error: DomainError, pk: int) -> HttpResp
 @login_required
 @require_POST
 @domain_errors(on_refusal=_task_refused)
+@role_required("grid_worker", "admin")
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     """POST /worker/tasks/<id>/done/: marks an open task of one's own cells done with a note."""
-    _require_grid_worker(request)
     task = selectors.access_task(user=request.user, task_id=pk)
     form = TaskDoneForm(request.POST, auto_id=f"id_task{task.pk}_%s")
     if not form.is_valid():

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "==> bandit"
-.venv/bin/bandit -r governance grids cases geo risk oversight demo -c pyproject.toml -q
+.venv/bin/bandit -r governance grids access cases geo risk oversight demo -c pyproject.toml -q
 echo "bandit: no issues"
 echo "==> pip-audit"
 .venv/bin/python scripts/pip_audit.py

@@ -9,5 +9,5 @@ trap 'bash scripts/stop_services.sh' EXIT
 # The import direction of docs/architecture.md (contracts in pyproject.toml).
 .venv/bin/lint-imports --no-logo
 # Offline and a few seconds; pip-audit needs a vulnerability service, so only `make audit` runs it.
-.venv/bin/bandit -r governance grids cases geo risk oversight demo -c pyproject.toml -q
+.venv/bin/bandit -r governance grids access cases geo risk oversight demo -c pyproject.toml -q
 .venv/bin/python -m pytest "$@"

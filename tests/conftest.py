@@ -18,7 +18,8 @@ from django.test import Client, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.models import Category, Department, DepartmentUnit, RoleAssignment
+from access.models import RoleAssignment
+from cases.models import Category, Department, DepartmentUnit
 from grids.models import Area, GridAssignment, GridCell
 from tests.factories import (
     CategoryFactory,

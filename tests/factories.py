@@ -7,7 +7,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from cases.models import Category, Department, DepartmentUnit, RoleAssignment
+from access.models import RoleAssignment
+from cases.models import Category, Department, DepartmentUnit
 from grids.models import Area, GridAssignment, GridCell
 
 ORIGIN = (120.30, 31.57)

@@ -21,7 +21,7 @@ def admin_client_en(db, verify_otp) -> Client:
 @pytest.mark.parametrize(
     "model",
     ["grids_area", "grids_gridcell", "grids_gridassignment", "cases_department", "cases_departmentunit",
-     "cases_category", "cases_roleassignment", "cases_case", "risk_riskscore", "auth_user",
+     "cases_category", "access_roleassignment", "cases_case", "risk_riskscore", "auth_user",
      "cases_extensionrequest", "cases_supervision", "risk_patroltask"],
 )
 def test_admin_changelists_load(town, admin_client_en, model):

@@ -12,8 +12,8 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
+from access.errors import InvalidInput
 from cases import services
-from cases.errors import InvalidInput
 from cases.models import Attachment, Case
 from tests.factories import centre_of
 

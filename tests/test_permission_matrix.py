@@ -25,8 +25,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from access.models import RoleAssignment
 from cases import services
-from cases.models import Category, Notification, RoleAssignment
+from cases.models import Category, Notification
 from grids.models import GridAssignment
 from risk.models import PatrolTask
 from tests.cases.photos import jpeg

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from cases.errors import DomainError
+from access.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
-from cases.errors import InvalidInput
+from access.errors import InvalidInput
 
 # bigint, the type of every id (BigAutoField) and of PostgreSQL's LIMIT and OFFSET.
 MAX_BIGINT = 2**63 - 1

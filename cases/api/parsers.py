@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from cases.errors import InvalidInput
+from access.errors import InvalidInput
 
 MAX_JSON_DEPTH = 32
 # NUL, and the halves of a UTF-16 surrogate pair, which JSON may spell alone (`\\ud800`) but

@@ -17,6 +17,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.errors import InvalidInput
+from access.roles import person
 from cases import services, workflow
 from cases.api.fields import query_id
 from cases.api.schema import CASE_LIST_PARAMETERS, NOTIFICATION_LIST_PARAMETERS
@@ -29,9 +31,7 @@ from cases.api.serializers import (
     ContactSerializer,
     NotificationSerializer,
 )
-from cases.errors import InvalidInput
 from cases.models import Attachment, Case, Category, Notification
-from cases.permissions import person
 from cases.personal_data import reveal_contact
 from cases.selectors import (
     OPEN_STATUSES,

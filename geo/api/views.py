@@ -11,9 +11,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from access.decorators import require_role
 from geo.selectors import cells_geojson
 from oversight.map_selectors import BadAreaCode, map_layer, map_selection
-from oversight.map_views import require_map_role
+from oversight.map_views import MAP_ROLES
 
 # Per-user data: private caches only, and short, so a new case shows within a minute.
 CACHE_SECONDS = 60
@@ -77,7 +78,7 @@ class MapLayerView(APIView):
         responses={(200, "application/geo+json"): FEATURE_COLLECTION},
     )
     def get(self, request: Request) -> HttpResponse:
-        require_map_role(request.user)
+        require_role(request.user, *MAP_ROLES)
         try:
             selection = map_selection(user=request.user, code=request.query_params.get("area") or None)
         except BadAreaCode:

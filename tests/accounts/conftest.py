@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cases.models import RoleAssignment
+from access.models import RoleAssignment
 from tests.factories import UserFactory
 
 

@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, remove_perm
 
+from access.models import RoleAssignment
 from audit.models import AuditEntry
 from audit.services import Target, record
-from cases.models import Department, RoleAssignment
+from cases.models import Department
 from grids.models import GridAssignment
 from tests.audit.conftest import PASSWORD, entries
 from tests.factories import UserFactory
@@ -37,7 +38,7 @@ def admin_client(db, verify_otp) -> Client:
 
 def assignment_changes() -> list[AuditEntry]:
     """Role changes made to assignment rows; each also moves the person's scope-group
-    membership (cases.scopes), which the trail records as a group change of its own."""
+    membership (access.scopes), which the trail records as a group change of its own."""
     return [e for e in entries(Kind.ROLE_CHANGE) if "assignment" in e.detail]
 
 
@@ -144,7 +145,7 @@ def test_role_assignment_created_changed_and_deleted(town, person):
     assert len(groups) == 4  # in the community's scope group, then out of it and into the street's, then out
     assert (added.target_type, added.target_id, added.target_repr) == ("auth.user", str(person.pk), "zhang_san")
     assert added.detail == {
-        "change": "added", "assignment": f"cases.roleassignment:{pk}", "user": "zhang_san",
+        "change": "added", "assignment": f"access.roleassignment:{pk}", "user": "zhang_san",
         "role": "centre_operator", "area": "320213001001", "unit": None,
     }
     assert changed.detail["change"] == "changed"
@@ -251,7 +252,7 @@ def test_sign_in_saves_no_account_or_permission_entries(client, person):
 
 def test_change_made_by_a_signed_in_user_names_them_as_actor(admin_client, town, person):
     """Model signals carry no request: the audit middleware supplies who and from where."""
-    url = reverse("admin:cases_roleassignment_add")
+    url = reverse("admin:access_roleassignment_add")
     response = admin_client.post(
         url, {"user": person.pk, "role": "supervisor", "area": town.district.pk, "unit": ""},
         REMOTE_ADDR="10.1.2.3",

@@ -10,7 +10,7 @@ import re
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.models import RoleAssignment
+from access.models import RoleAssignment
 from tests.accounts.helpers import wrong_code
 from tests.browser.helpers import CHROMIUM, JS_ERRORS, PASSWORD, shot, totp_code
 from tests.factories import UserFactory

@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from access.errors import InvalidInput
 from cases import services
 from cases.attachments import PayloadTooLarge
-from cases.errors import InvalidInput
 from cases.models import Attachment, Case
 from tests.cases.photos import fake_jpeg
 from tests.factories import centre_of

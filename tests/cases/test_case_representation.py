@@ -14,9 +14,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
+from access.models import RoleAssignment
 from cases import services
 from cases.api.serializers import CaseDetailSerializer, CaseSerializer
-from cases.models import Case, RoleAssignment
+from cases.models import Case
 from cases.selectors import access_case
 from cases.workflow import available_actions as allowed_for
 from tests.cases.photos import jpeg

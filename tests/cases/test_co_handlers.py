@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from access.errors import Conflict, NotPermitted
+from access.models import RoleAssignment
 from cases import services
-from cases.errors import Conflict, NotPermitted
-from cases.models import Case, CaseEvent, CoHandler, RoleAssignment
+from cases.models import Case, CaseEvent, CoHandler
 from cases.selectors import case_list_visible_to, unit_queue
 from tests.factories import UserFactory, centre_of
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from access.errors import InvalidInput
 from cases import services
-from cases.errors import InvalidInput
 from cases.models import Case
 from cases.selectors import possible_duplicates
 from tests.factories import centre_of

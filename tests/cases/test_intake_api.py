@@ -8,8 +8,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from access.roles import Roles
 from cases.models import Case, CaseEvent
-from cases.permissions import Roles, filing_role, may_file
+from cases.permissions import filing_role, may_file
 from grids.models import GridAssignment
 from tests.cases.photos import jpeg
 from tests.factories import centre_of

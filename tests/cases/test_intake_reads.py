@@ -9,9 +9,10 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from access.models import RoleAssignment
+from access.roles import Roles, roles_of
 from cases.api.serializers import CaseReportInputSerializer
-from cases.models import Category, RoleAssignment
-from cases.permissions import Roles, roles_of
+from cases.models import Category
 from cases.selectors import active_leaf_category
 from geo.selectors import ancestor_at_level, grid_cell_for_point
 from grids.models import Area

@@ -24,9 +24,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from access.errors import DomainError
+from access.models import RoleAssignment
 from cases import services, workflow
-from cases.errors import DomainError
-from cases.models import Case, CaseEvent, DepartmentUnit, RoleAssignment
+from cases.models import Case, CaseEvent, DepartmentUnit
 from grids.models import Area
 from tests.builders import api_client, case_at
 from tests.cases.photos import jpeg

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from access.errors import InvalidInput
 from cases import services
-from cases.errors import InvalidInput
 from cases.personal_data import mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_phone
 from governance.logging import mask_text
 from tests.factories import centre_of

@@ -15,9 +15,9 @@ from django.db import transaction
 from PIL import Image
 from rest_framework.test import APIClient
 
+from access.errors import InvalidInput
 from cases import attachments, services
 from cases.attachments import PayloadTooLarge
-from cases.errors import InvalidInput
 from cases.models import Attachment, Case
 from tests.cases.photos import jpeg
 from tests.factories import centre_of

@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
+from access.errors import InvalidTransition
 from cases import services
-from cases.errors import InvalidTransition
 from cases.models import Case, CaseEvent
 from tests.factories import centre_of
 
@@ -54,7 +54,7 @@ def test_two_operators_dispatching_at_once_one_wins(town, grid_worker, centre_op
 
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_returning_at_once_one_wins(town, grid_worker, centre_operator, dept_officer):
-    from cases.models import RoleAssignment
+    from access.models import RoleAssignment
     from tests.factories import UserFactory
 
     colleague = UserFactory(username="dept_cg_2")
@@ -86,7 +86,7 @@ def test_same_client_key_at_once_creates_one_case(town, grid_worker):
 
 @pytest.mark.django_db(transaction=True)
 def test_department_returning_while_the_centre_reassigns_one_wins(town, grid_worker, centre_operator, dept_officer):
-    from cases.errors import NotPermitted
+    from access.errors import NotPermitted
 
     case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
     services.case_accept(case_id=case.pk, actor=centre_operator)

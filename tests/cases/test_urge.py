@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from access.errors import Conflict, InvalidInput, NotPermitted
+from access.models import RoleAssignment
 from cases import services
-from cases.errors import Conflict, InvalidInput, NotPermitted
-from cases.models import CaseEvent, Notification, RoleAssignment, Supervision
+from cases.models import CaseEvent, Notification, Supervision
 from tests.factories import UserFactory, centre_of
 
 

@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 
+from access.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
+from access.models import RoleAssignment
 from cases import services
-from cases.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
-from cases.models import Case, CaseEvent, ExtensionRequest, RoleAssignment
+from cases.models import Case, CaseEvent, ExtensionRequest
 from cases.selectors import centre_queue
 from tests.factories import UserFactory, centre_of
 

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.contrib.gis.geos import Point
 
+from access.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted, OutsideCity
 from cases import services, workflow
-from cases.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted, OutsideCity
 from cases.models import Case, CaseEvent
 from tests.cases.photos import fake_jpeg, jpeg
 from tests.factories import centre_of

@@ -24,8 +24,9 @@ from django.test import override_settings
 from django.utils import translation
 from shapely.geometry import Polygon
 
+from access.codes import jurisdiction_prefix
+from access.roles import roles_of
 from cases.models import Case, CaseEvent, Category, Department, DepartmentUnit
-from cases.permissions import roles_of
 from demo.load import wipe
 from demo.people import BACKGROUND_PREFIX, DEMO_PASSWORD, DEMO_USERNAMES, DISTRICT_SLUGS, FOCUS_DISTRICT
 from demo.places import DATA_DIR, DISTRICTS, plan_city, read_boundaries, subdivide
@@ -132,7 +133,7 @@ def test_codes_are_well_formed_and_prefix_consistent(loaded):
     lengths = {Area.Level.DISTRICT: 6, Area.Level.STREET: 9, Area.Level.COMMUNITY: 12}
     for area in Area.objects.select_related("parent").exclude(level=Area.Level.CITY):
         assert re.fullmatch(r"\d+", area.code) and len(area.code) == lengths[Area.Level(area.level)], area
-        assert area.parent is not None and area.code.startswith(area.parent.code_prefix), area
+        assert area.parent is not None and area.code.startswith(jurisdiction_prefix(area.parent.code, area.parent.level)), area
     for code, community in GridCell.objects.values_list("code", "community__code"):
         assert re.fullmatch(r"\d{15}", code) and code.startswith(community) and code[-3:] != "000"
     # 街道 001-099 and 镇 100-199; 社区 001-199 and 村 200-399, as the national scheme does.

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from access.models import RoleAssignment
 from cases import services
-from cases.models import Case, RoleAssignment
+from cases.models import Case
 from oversight.kpis import Period
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of

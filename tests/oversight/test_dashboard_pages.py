@@ -18,8 +18,9 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from access.models import RoleAssignment
 from audit.models import AuditEntry
-from cases.models import RoleAssignment, Supervision
+from cases.models import Supervision
 from oversight.dashboard_forms import presets
 from tests.factories import UserFactory
 from tests.oversight.kpi_history import march_fixture, other_officer_fixture  # noqa: F401 - fixtures

@@ -32,8 +32,8 @@ import datetime as dt
 
 import pytest
 
+from access.models import RoleAssignment
 from cases import services
-from cases.models import RoleAssignment
 from oversight import kpis
 from oversight.kpis import KpiRow, Period
 from tests.factories import UserFactory

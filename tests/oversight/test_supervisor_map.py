@@ -13,8 +13,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.models import RoleAssignment
 from cases import services
-from cases.models import Case, RoleAssignment
+from cases.models import Case
 from grids.models import Area, GridCell
 from oversight import map_views
 from oversight.map_selectors import BadAreaCode, map_layer, map_selection, selection_cases

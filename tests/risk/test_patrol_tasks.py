@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
+from access.errors import Conflict, InvalidInput, NotFound
 from cases import services as case_services
-from cases.errors import Conflict, InvalidInput, NotFound
 from risk import selectors
 from risk.models import PatrolTask, RiskScore
 from risk.services import risk_score_all_cells, task_complete

@@ -152,7 +152,7 @@ def test_outsider_gets_404_for_page_action_and_photo(login, file_case, outsider)
 
 
 def test_dept_of_other_unit_cannot_see_case(login, file_case, town) -> None:
-    from cases.models import RoleAssignment
+    from access.models import RoleAssignment
     from tests.factories import UserFactory
 
     other = UserFactory(username="dept_hb")

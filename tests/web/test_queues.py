@@ -266,7 +266,7 @@ def test_workbench_sign_for_in_one_click(login, bench, dept_officer):
 
 
 def test_other_units_workbench_is_empty(login, bench, town):
-    from cases.models import RoleAssignment
+    from access.models import RoleAssignment
     from tests.factories import UserFactory
 
     hb = UserFactory(username="dept_hb_only")

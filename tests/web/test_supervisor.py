@@ -70,7 +70,7 @@ def test_counts_by_district_and_department(
 
 
 def test_counts_stay_in_the_jurisdiction(login, town, outsider, supervisor) -> None:
-    from cases.models import RoleAssignment
+    from access.models import RoleAssignment
 
     community_boss = UserFactory(username="boss_xq")
     RoleAssignment.objects.create(user=community_boss, role=RoleAssignment.Role.SUPERVISOR, area=town.community)

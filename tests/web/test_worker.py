@@ -90,7 +90,7 @@ def test_a_tenth_photo_is_refused_and_nothing_is_filed(login, town, grid_worker)
 
 
 def test_the_service_refuses_a_tenth_photo_too(town, grid_worker) -> None:
-    from cases.errors import InvalidInput
+    from access.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),

@@ -1,4 +1,4 @@
-"""Rebuild the guardian scope groups from the role and grid assignments (cases.scopes).
+"""Rebuild the guardian scope groups from the role and grid assignments (access.scopes).
 
 Run after a bulk load of staff that bypassed signals; `make run` runs it after migrating.
 Safe to run any number of times."""
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from cases.scopes import rebuild_scope_groups
+from access.scopes import rebuild_scope_groups
 
 
 class Command(BaseCommand):

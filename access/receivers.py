@@ -1,5 +1,5 @@
 """Signal handlers: assignments edited anywhere (admin, shell, fixtures) move the person in
-or out of their scope groups at once (cases.scopes)."""
+or out of their scope groups at once (access.scopes)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cases.models import RoleAssignment
-from cases.scopes import sync_user_scopes
+from access.models import RoleAssignment
+from access.scopes import sync_user_scopes
 from grids.models import GridAssignment
 
 

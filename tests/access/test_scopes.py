@@ -1,4 +1,4 @@
-"""Roles are django-guardian object permissions granted through scope groups (cases.scopes):
+"""Roles are django-guardian object permissions granted through scope groups (access.scopes):
 assignments move people in and out at once, hand-made grants count the same, and a bulk
 rebuild is idempotent."""
 
@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
+from access.models import RoleAssignment
+from access.roles import roles_of
+from access.scopes import rebuild_scope_groups, scope_group_name
 from cases import services
-from cases.models import RoleAssignment
-from cases.permissions import roles_of
-from cases.scopes import rebuild_scope_groups, scope_group_name
 from grids.models import GridAssignment
 from tests.factories import UserFactory, centre_of
 

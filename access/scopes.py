@@ -10,9 +10,9 @@ person holds it by being in that group:
 
 Admins manage who holds what as RoleAssignment and GridAssignment rows (one form per
 person, which is how a centre thinks about it); saving or deleting one moves that person in
-or out of the scope groups at once (cases.receivers). An admin may also grant the same
+or out of the scope groups at once (access.receivers). An admin may also grant the same
 permissions to any other group through guardian's object-permission admin (say, one
-"梁溪区督查组" group with supervise_area on the district): `cases.permissions.roles_of`
+"梁溪区督查组" group with supervise_area on the district): `access.roles.roles_of`
 reads the grants, whoever made them, so either way takes effect on the next request.
 
 Groups are per scope, never per case, so the number of grants grows with places and units,
@@ -30,10 +30,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from guardian.models import GroupObjectPermission
 
+from access.models import RoleAssignment
 from audit import services as audit
 from audit.models import AuditEntry
-from cases.models import DepartmentUnit, RoleAssignment
-from grids.models import Area, GridAssignment, GridCell
+from grids.models import GridAssignment
 
 SCOPE_PREFIX = "scope:"
 GRID_WORKER = "grid_worker"
@@ -44,16 +44,18 @@ class ScopeKind:
     role: str
     app_label: str
     codename: str
-    model: type[models.Model]
+    model_name: str
 
 
+# Models by their labels: a department unit is the organisation's, which lives in cases, and
+# this app grants on it without importing cases (access/models.py says why).
 SCOPE_KINDS: dict[str, ScopeKind] = {
-    RoleAssignment.Role.CENTRE_OPERATOR: ScopeKind(RoleAssignment.Role.CENTRE_OPERATOR, "grids", "operate_centre", Area),
-    RoleAssignment.Role.SUPERVISOR: ScopeKind(RoleAssignment.Role.SUPERVISOR, "grids", "supervise_area", Area),
+    RoleAssignment.Role.CENTRE_OPERATOR: ScopeKind(RoleAssignment.Role.CENTRE_OPERATOR, "grids", "operate_centre", "area"),
+    RoleAssignment.Role.SUPERVISOR: ScopeKind(RoleAssignment.Role.SUPERVISOR, "grids", "supervise_area", "area"),
     RoleAssignment.Role.DEPARTMENT_STAFF: ScopeKind(
-        RoleAssignment.Role.DEPARTMENT_STAFF, "cases", "handle_cases", DepartmentUnit
+        RoleAssignment.Role.DEPARTMENT_STAFF, "cases", "handle_cases", "departmentunit"
     ),
-    GRID_WORKER: ScopeKind(GRID_WORKER, "grids", "patrol_cell", GridCell),
+    GRID_WORKER: ScopeKind(GRID_WORKER, "grids", "patrol_cell", "gridcell"),
 }
 
 
@@ -85,7 +87,7 @@ def _wanted_scopes(user_ids: Iterable[int] | None) -> set[tuple[int, str, str, i
 def _permissions() -> dict[str, tuple[Permission, ContentType]]:
     found: dict[str, tuple[Permission, ContentType]] = {}
     for role, kind in SCOPE_KINDS.items():
-        content_type = ContentType.objects.get_for_model(kind.model)
+        content_type = ContentType.objects.get_by_natural_key(kind.app_label, kind.model_name)
         perm = Permission.objects.get(content_type=content_type, codename=kind.codename)
         found[role] = (perm, content_type)
     return found
