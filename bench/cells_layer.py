@@ -1,6 +1,6 @@
 """Benchmark: the supervisor map's cells layer (GET /api/geo/cells/) on the loaded city.
 
-Ours: geo.selectors.cells_geojson builds the whole FeatureCollection inside PostgreSQL (one
+Ours: oversight.cells_layer.cells_geojson builds the whole FeatureCollection inside PostgreSQL (one
 statement: ST_SimplifyPreserveTopology + ST_AsGeoJSON + json_agg, open-case counts joined).
 Baseline, measured in the same run: the textbook DRF way, djangorestframework-gis's
 GeoFeatureModelSerializer over the same visible cells with the counts annotated, rendered
@@ -36,8 +36,8 @@ from rest_framework import serializers  # noqa: E402
 from rest_framework.renderers import JSONRenderer  # noqa: E402
 from rest_framework_gis.serializers import GeoFeatureModelSerializer  # noqa: E402
 
-from geo.selectors import OPEN_STATUSES, cells_geojson, cells_visible_to  # noqa: E402
 from grids.models import GridCell  # noqa: E402
+from oversight.cells_layer import OPEN_STATUSES, cells_geojson, cells_visible_to  # noqa: E402
 
 
 class CellFeatureSerializer(GeoFeatureModelSerializer):

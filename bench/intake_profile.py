@@ -57,9 +57,9 @@ STAGES = [
     ("authentication (token, user and password state: one statement)", "accounts/authentication.py",
      "authenticate_credentials"),
     ("input validation (incl. the category query)", "rest_framework/serializers.py", "is_valid"),
-    ("service case_report_or_replay", "cases/services.py", "case_report_or_replay"),
-    ("  the case and its report event, one statement (cases.filing)", "cases/filing.py", "insert_case_with_report"),
-    ("  the notification published to Celery after the write", "cases/services.py", "_queue_notifications"),
+    ("service case_report_or_replay", "cases/services/filing.py", "case_report_or_replay"),
+    ("  the case and its report event, one statement (cases.services.filing_sql)", "cases/services/filing_sql.py", "insert_case_with_report"),
+    ("  the notification published to Celery after the write", "cases/services/notifications.py", "_queue_notifications"),
     ("  grid cell, centre, roles (plain SQL) and the checks", "", ""),
     ("response (CaseDetailSerializer, JSON)", "cases/api/views.py", "_detail"),
 ]

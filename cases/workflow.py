@@ -5,8 +5,9 @@ An entry says from which statuses the action starts and where it leads, who may 
 the web form and API serializer that take its input, and how the web shows it. Everything
 else reads it:
 
-- the services (cases.services._begin) check status, actor and conditions under the row
-  lock, so the shell, admin, a Celery task and the API meet the rules the web form meets;
+- the services (cases.services.transitions._begin) check status, actor and conditions
+  under the row lock, so the shell, admin, a Celery task and the API meet the rules the
+  web form meets;
 - `available_actions(user, case)` is the one answer to "what may I do now": the case
   page's panels, the queues' row buttons, the API's `allowed_actions` and the 409 message;
 - the web's `/cases/<id>/<action>/` and the API's `POST /api/cases/<id>/<route>/` are
@@ -31,6 +32,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -195,7 +197,9 @@ NOT_URGED_FOR_DEADLINE = Condition(
 
 # --- the registry ---------------------------------------------------------------------
 
-Run = Callable[[int, "AnyUser | None", Mapping[str, Any]], Case]
+# The service's keyword arguments (beside case_id and actor) from the cleaned input of the
+# web form or the API serializer.
+Inputs = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,12 @@ class ActionDef:
     sources: frozenset[str]
     target: str | None  # None: the status stays (escalate, extensions, evaluate, urge)
     actors: tuple[Actor, ...]  # tried in order; an administrator may take every action
-    run: Run  # calls the service with the cleaned input of the form or the serializer
+    # The service that performs it, by its name in cases.services: the services import this
+    # module for its rules, so it does not import them back (the `registry-below-services`
+    # contract in pyproject.toml); tests/cases/test_registry_services.py holds each name to a
+    # public service and its keywords.
+    service: str
+    inputs: Inputs
     form: type[forms.Form]
     serializer: type[serializers.Serializer[Any]]
     api_route: str  # the API method (its URL name is this with "-" for "_")
@@ -220,12 +229,13 @@ class ActionDef:
     danger: bool = False
     folded: bool = False  # rarer or destructive: the panel starts folded
 
-
-def _services() -> Any:
-    # The services import this module for its rules; they are looked up when an action runs.
-    from cases import services
-
-    return services
+    def run(self, case_id: int, actor: AnyUser | None, data: Mapping[str, Any]) -> Case:
+        """Takes the action: calls its service with the cleaned input (the web view, the API
+        view and tests/cases/test_parity.py all come through here)."""
+        service = import_string(f"cases.services.{self.service}")
+        done = service(case_id=case_id, actor=actor, **self.inputs(data))
+        # case_request_extension answers the request it filed; the caller shows the case.
+        return done.case if isinstance(done, ExtensionRequest) else done
 
 
 def _photos(d: Mapping[str, Any]) -> list[Any]:
@@ -233,30 +243,23 @@ def _photos(d: Mapping[str, Any]) -> list[Any]:
     return list(d.get("photos") or d.get("photo") or [])
 
 
-def _request_extension(pk: int, u: AnyUser | None, d: Mapping[str, Any]) -> Case:
-    request: ExtensionRequest = _services().case_request_extension(case_id=pk, actor=u, days=d["days"],
-                                                                   reason=d["reason"])
-    return request.case
-
-
 ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
     ActionDef(
         A.RESOLVE_ON_SPOT, frozenset({S.REPORTED}), S.CLOSED, (reporting_grid_worker,),
-        lambda pk, u, d: _services().case_resolve_on_spot(case_id=pk, actor=u, note=d["note"], photos=_photos(d)),
+        "case_resolve_on_spot", lambda d: dict(note=d["note"], photos=_photos(d)),
         ResolveOnSpotForm, ResolveInputSerializer, "resolve_on_spot", "resolve-on-spot",
         "resolve_on_spot", gettext_lazy("Resolve on the spot"), gettext_lazy("Resolve and close"),
         gettext_lazy("Resolved on the spot and closed."), conditions=(SELF_RESOLVABLE,), needs=("photos",),
     ),
     ActionDef(
         A.ACCEPT, frozenset({S.REPORTED}), S.ACCEPTED, (centre,),
-        lambda pk, u, d: _services().case_accept(case_id=pk, actor=u, note=d["note"]),
+        "case_accept", lambda d: dict(note=d["note"]),
         NoteForm, NoteInputSerializer, "accept", "accept",
         "accept", gettext_lazy("Accept"), gettext_lazy("Accept"), gettext_lazy("Accepted."),
     ),
     ActionDef(
         A.DISPATCH, frozenset({S.ACCEPTED}), S.DISPATCHED, (centre,),
-        lambda pk, u, d: _services().case_dispatch(case_id=pk, actor=u, unit=d.get("unit"),
-                                                   co_handlers=list(d.get("co_handlers") or []), note=d["note"]),
+        "case_dispatch", lambda d: dict(unit=d.get("unit"), co_handlers=list(d.get("co_handlers") or []), note=d["note"]),
         # Not named `dispatch` in the API: that is APIView's request entry point.
         DispatchForm, DispatchInputSerializer, "dispatch_case", "dispatch",
         "dispatch", gettext_lazy("Dispatch"), gettext_lazy("Dispatch"), gettext_lazy("Dispatched."),
@@ -264,29 +267,27 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
     ),
     ActionDef(
         A.REJECT, frozenset({S.REPORTED}), S.REJECTED, (centre,),
-        lambda pk, u, d: _services().case_reject(case_id=pk, actor=u, reason=d["reason"], kind=d["kind"],
-                                                 duplicate_of=d.get("duplicate_of")),
+        "case_reject", lambda d: dict(reason=d["reason"], kind=d["kind"], duplicate_of=d.get("duplicate_of")),
         RejectForm, RejectInputSerializer, "reject", "reject",
         "reject", gettext_lazy("Reject"), gettext_lazy("Reject"), gettext_lazy("Rejected."),
         needs=("reason",), danger=True, folded=True,
     ),
     ActionDef(
         A.SIGN_FOR, frozenset({S.DISPATCHED}), S.IN_PROGRESS, (holding_unit,),
-        lambda pk, u, d: _services().case_sign_for(case_id=pk, actor=u),
+        "case_sign_for", lambda d: dict(),
         EmptyForm, NoteInputSerializer, "sign_for", "sign-for",
         "sign_for", gettext_lazy("Sign for"), gettext_lazy("Sign for"), gettext_lazy("Signed for."),
     ),
     ActionDef(
         A.REPORT_HANDLED, frozenset({S.IN_PROGRESS}), S.HANDLED, (holding_unit,),
-        lambda pk, u, d: _services().case_report_handled(case_id=pk, actor=u, result=d["result"],
-                                                         photos=_photos(d)),
+        "case_report_handled", lambda d: dict(result=d["result"], photos=_photos(d)),
         HandledForm, HandledInputSerializer, "report_handled", "report-handled",
         "report_handled", gettext_lazy("Report handled"), gettext_lazy("Report handled"),
         gettext_lazy("Reported as handled."), needs=("result",),
     ),
     ActionDef(
         A.REPORT_PART, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (co_handling_unit,),
-        lambda pk, u, d: _services().case_report_part(case_id=pk, actor=u, result=d["result"]),
+        "case_report_part", lambda d: dict(result=d["result"]),
         PartForm, ResultInputSerializer, "report_part", "report-part",
         "report_part", gettext_lazy("Report your unit's part"), gettext_lazy("Report our part"),
         gettext_lazy("Your unit's part is reported."), conditions=(PART_OPEN,),
@@ -294,7 +295,7 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
     ),
     ActionDef(
         A.RETURN, frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.ACCEPTED, (holding_unit,),
-        lambda pk, u, d: _services().case_return(case_id=pk, actor=u, reason=d["reason"]),
+        "case_return", lambda d: dict(reason=d["reason"]),
         ReasonForm, ReasonInputSerializer, "return_", "return",
         "return", gettext_lazy("Return"), gettext_lazy("Return to centre"), gettext_lazy("Returned to the centre."),
         needs=("reason",), danger=True, folded=True,
@@ -302,37 +303,34 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
     ActionDef(
         A.VERIFY_PASS, frozenset({S.HANDLED}), S.CLOSED, (centre, cell_grid_worker),
         # The API's one verify route says pass or fail in `passed`; the web has a button each.
-        lambda pk, u, d: _services().case_verify(case_id=pk, actor=u, passed=d.get("passed", True), note=d["note"],
-                                                 photos=_photos(d)),
+        "case_verify", lambda d: dict(passed=d.get("passed", True), note=d["note"], photos=_photos(d)),
         VerifyForm, VerifyInputSerializer, "verify", "verify",
         "verify", gettext_lazy("Verify"), gettext_lazy("Pass: close"), gettext_lazy("Verified and closed."),
     ),
     ActionDef(
         A.VERIFY_FAIL, frozenset({S.HANDLED}), S.IN_PROGRESS, (centre, cell_grid_worker),
-        lambda pk, u, d: _services().case_verify(case_id=pk, actor=u, passed=d.get("passed", False),
-                                                 note=d["note"], photos=_photos(d)),
+        "case_verify", lambda d: dict(passed=d.get("passed", False), note=d["note"], photos=_photos(d)),
         VerifyFailForm, VerifyInputSerializer, "verify", "verify",
         "verify", gettext_lazy("Verify"), gettext_lazy("Fail: rework"), gettext_lazy("Sent back for rework."),
         needs=("note",), danger=True,
     ),
     ActionDef(
         A.APPROVE_EXTENSION, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (centre,),
-        lambda pk, u, d: _services().case_decide_extension(case_id=pk, actor=u, approve=True, note=d["note"],
-                                                           pause_clock=bool(d.get("pause_clock"))),
+        "case_decide_extension", lambda d: dict(approve=True, note=d["note"], pause_clock=bool(d.get("pause_clock"))),
         ExtensionDecisionForm, ApproveExtensionInputSerializer, "approve_extension", "approve-extension",
         "extension_decision", gettext_lazy("Extension request"), gettext_lazy("Approve"),
         gettext_lazy("Extension approved."), conditions=(PENDING_EXTENSION,),
     ),
     ActionDef(
         A.DENY_EXTENSION, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (centre,),
-        lambda pk, u, d: _services().case_decide_extension(case_id=pk, actor=u, approve=False, note=d["note"]),
+        "case_decide_extension", lambda d: dict(approve=False, note=d["note"]),
         ExtensionDecisionForm, NoteInputSerializer, "deny_extension", "deny-extension",
         "extension_decision", gettext_lazy("Extension request"), gettext_lazy("Deny"),
         gettext_lazy("Extension denied."), conditions=(PENDING_EXTENSION,), needs=("note",), danger=True,
     ),
     ActionDef(
         A.REQUEST_EXTENSION, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (holding_unit,),
-        _request_extension,
+        "case_request_extension", lambda d: dict(days=d["days"], reason=d["reason"]),
         ExtensionForm, ExtensionInputSerializer, "request_extension", "request-extension",
         "request_extension", gettext_lazy("Request extension"), gettext_lazy("Request extension"),
         gettext_lazy("Extension requested."), conditions=(NO_PENDING_EXTENSION,), needs=("reason", "days"),
@@ -340,36 +338,35 @@ ACTIONS: dict[str, ActionDef] = {a.action: a for a in (
     ),
     ActionDef(
         A.ESCALATE, frozenset({S.REPORTED, S.ACCEPTED}), None, (centre,),
-        lambda pk, u, d: _services().case_escalate(case_id=pk, actor=u, note=d["note"]),
+        "case_escalate", lambda d: dict(note=d["note"]),
         NoteForm, NoteInputSerializer, "escalate", "escalate",
         "escalate", gettext_lazy("Escalate"), gettext_lazy("Escalate to the next centre"),
         gettext_lazy("Escalated to the next centre."), conditions=(HAS_UPPER_CENTRE,), folded=True,
     ),
     ActionDef(
         A.REASSIGN, frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.DISPATCHED, (centre,),
-        lambda pk, u, d: _services().case_reassign(case_id=pk, actor=u, unit=d["unit"], reason=d["reason"]),
+        "case_reassign", lambda d: dict(unit=d["unit"], reason=d["reason"]),
         ReassignForm, ReassignInputSerializer, "reassign", "reassign",
         "reassign", gettext_lazy("Reassign"), gettext_lazy("Reassign"), gettext_lazy("Reassigned."),
         needs=("reason", "unit"), danger=True, folded=True,
     ),
     ActionDef(
         A.URGE, frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, (area_supervisor,),
-        lambda pk, u, d: _services().case_urge(case_id=pk, actor=u, note=d["note"]),
+        "case_urge", lambda d: dict(note=d["note"]),
         RequiredNoteForm, NoteInputSerializer, "urge", "urge",
         "urge", gettext_lazy("Urge the unit"), gettext_lazy("Urge"), gettext_lazy("The unit has been urged."),
         conditions=(NOT_URGED_FOR_DEADLINE,), needs=("note",),
     ),
     ActionDef(
         A.EVALUATE, frozenset({S.CLOSED}), None, (centre, reporter),
-        lambda pk, u, d: _services().case_evaluate(case_id=pk, actor=u, satisfaction=d["satisfaction"],
-                                                   comment=d["comment"]),
+        "case_evaluate", lambda d: dict(satisfaction=d["satisfaction"], comment=d["comment"]),
         EvaluateForm, EvaluateInputSerializer, "evaluate", "evaluate",
         "evaluate", gettext_lazy("Evaluate"), gettext_lazy("Submit evaluation"),
         gettext_lazy("Thank you for the evaluation."), conditions=(NOT_EVALUATED,), needs=("satisfaction",),
     ),
     ActionDef(
         A.REOPEN, frozenset({S.CLOSED}), S.ACCEPTED, (centre,),
-        lambda pk, u, d: _services().case_reopen(case_id=pk, actor=u, reason=d["reason"]),
+        "case_reopen", lambda d: dict(reason=d["reason"]),
         ReasonForm, ReasonInputSerializer, "reopen", "reopen",
         "reopen", gettext_lazy("Reopen"), gettext_lazy("Reopen"), gettext_lazy("Reopened."),
         conditions=(WITHIN_REOPEN_WINDOW,), needs=("reason",), danger=True, folded=True,

@@ -1,4 +1,4 @@
-"""A year of demo cases, played through cases/services.py like every other write: hot spots
+"""A year of demo cases, played through cases.services like every other write: hot spots
 and a background spread by households, most closed on time, some late, some still open."""
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def write_cases(
     *, n: int, plan: CityPlan, cells: list[GridCell], units: dict[tuple[str, str], DepartmentUnit],
     leaves: list[Category], people: People, rng: np.random.Generator, now: dt.datetime, report: LoadReport,
 ) -> int:
-    """n cases over the past 365 days, through cases/services.py like any other report.
+    """n cases over the past 365 days, through cases.services like any other report.
 
     About half come from hot spots — a place with a theme (a market with street vendors, an
     old estate with blocked fire lanes) and a few bursts in time — and the rest are spread

@@ -13,7 +13,7 @@ grids (DOMAIN §1), and cells are small where people live densely.
 
 `plan_city` is pure (no database); `write_places` writes the plan. The rest of the demo is
 built by demo.taxonomy (departments and categories), demo.people (accounts and roles) and
-demo.history (a year of cases through cases/services.py), and put together by demo.load.
+demo.history (a year of cases through cases.services), and put together by demo.load.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ urlpatterns = [
     # applies the lockout, the second factor and the password rules (accounts.api).
     path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/", include("cases.api.urls")),
-    path("api/geo/", include("geo.api.urls")),
+    path("api/geo/", include("oversight.api.urls")),
     path("", include("cases.urls")),
     path("", include("oversight.urls")),
     path("", include("risk.urls")),

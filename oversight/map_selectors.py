@@ -24,8 +24,8 @@ from django.utils import timezone
 from access import codes
 from cases.models import Case
 from cases.selectors import OPEN_STATUSES, case_list_visible_to, overdue_q, supervised_roots
-from geo.selectors import cells_visible_to
 from grids.models import Area, GridCell
+from oversight.cells_layer import cells_visible_to
 from risk.models import RiskScore
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""cases.filing: a new case and its `report` event in one statement. The rows must be the
+"""cases.services.filing_sql: a new case and its `report` event in one statement. The rows must be the
 ones the ORM writes (the models' own field preparation: defaults, auto_now stamps, the
 encrypted personal data, the point), the number the district's code, the date and a serial, a taken
 client key must write nothing (tests/cases/test_races.py races two phones on one), and photos
@@ -12,8 +12,8 @@ import pytest
 from django.db import connection, transaction
 
 from cases import attachments, services
-from cases.filing import insert_case_with_report
 from cases.models import Attachment, Case, CaseEvent
+from cases.services.filing_sql import insert_case_with_report
 from tests.cases.photos import jpeg
 from tests.factories import centre_of
 

@@ -180,7 +180,7 @@ def test_one_report_is_a_bounded_number_of_statements(town, grid_worker, django_
     client = token_client(grid_worker)
     report(client, client_key="warm")  # content types, the token's table: first-use reads
     # token + user + password state, category, cell, roles, then the case and its event in one
-    # statement (cases.filing; it was ten: a key check, BEGIN, nextval, two inserts, COMMIT)
+    # statement (cases.services.filing_sql; it was ten: a key check, BEGIN, nextval, two inserts, COMMIT)
     with django_assert_max_num_queries(5):
         response = report(client, col=1, client_key="phone-5")
     assert response.status_code == 201

@@ -1,4 +1,4 @@
-"""Map data for the web UI and other city systems (reads in geo/selectors.py)."""
+"""Map data for the web UI and other city systems (reads in oversight/cells_layer.py and oversight/map_selectors.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from access.decorators import require_role
-from geo.selectors import cells_geojson
+from oversight.cells_layer import cells_geojson
 from oversight.map_selectors import BadAreaCode, map_layer, map_selection
 from oversight.map_views import MAP_ROLES
 

@@ -24,7 +24,7 @@ from django.db.models import Model
 from cases.models import Case, CaseEvent
 
 # The number: the prefix (district code and local date) from Python, the serial from the
-# sequence, at least 6 digits (cases.services._number_prefix makes the prefix).
+# sequence, at least 6 digits (cases.services.filing._number_prefix makes the prefix).
 _NUMBER_SQL = "%s || lpad(s.n::text, greatest(6, length(s.n::text)), '0')"
 
 

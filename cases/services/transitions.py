@@ -10,60 +10,39 @@ action; it defaults to now and is only set by imports of historical data.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
+from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.core.files.base import File
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from access import codes
-from access.errors import (
-    Conflict,
-    DomainError,
-    InvalidInput,
-    NotFound,
-    NotPermitted,
-    OutsideCity,
-    SwappedCoordinates,
-)
-from access.roles import areas_containing, roles_of, user_ids_holding
+from access.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from access.roles import roles_of
 from cases import workflow
-from cases.attachments import MAX_PHOTOS, store_photos, validate_photo
-from cases.filing import insert_case_with_report
+from cases.attachments import store_photos, validate_photo
 from cases.models import (
     MAX_EXTENSION_DAYS,
     Case,
     CaseEvent,
-    Category,
     CoHandler,
     DepartmentUnit,
     ExtensionRequest,
-    Notification,
     Supervision,
 )
-from cases.permissions import filing_role, may_file
-from cases.personal_data import normalize_id_number, normalize_phone
 from cases.selectors import case_list_visible_to, proposed_unit, units_serving
+from cases.services.notifications import _muted, _queue_notifications
 from cases.worktime import add_working_days, add_working_hours, working_hours_between
-from geo.selectors import ancestor_at_level, grid_cell_for_point
-from grids.models import Area, GridCell
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     # The acting person; None is the system (Celery jobs, imports).
     AnyUser = User
-
-logger = logging.getLogger(__name__)
 
 S = Case.Status
 A = CaseEvent.Action
@@ -116,31 +95,6 @@ def _record(
     return event
 
 
-_muted: ContextVar[bool] = ContextVar("wangge_notifications_muted", default=False)
-
-
-@contextmanager
-def notifications_muted() -> Iterator[None]:
-    """No notifications for actions inside the block: imports of historical cases."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
-
-
-def _queue_notifications(event_id: int) -> None:
-    """After commit: Celery tells whoever acts next. Notifications are a convenience; a
-    broker outage must not turn a saved action into an error page, so it is only logged."""
-    from cases.tasks import notify_next_actors_task
-
-    try:
-        # The argument's repr given, so Celery need not build it (bench/intake.py).
-        notify_next_actors_task.apply_async((event_id,), argsrepr=f"({event_id},)", kwargsrepr="{}")
-    except Exception:  # noqa: BLE001 - any broker failure; the action itself is committed
-        logger.warning("could not queue notifications for case event %s", event_id, exc_info=True)
-
-
 def _move(
     case: Case,
     *,
@@ -175,184 +129,6 @@ def _require_text(value: str, field: str) -> str:
     if not value:
         raise InvalidInput(_("%(what)s is required.") % {"what": _REQUIRED_LABELS[field]}, field=field)
     return value
-
-
-def _number_prefix(cell_code: str, at: dt.datetime) -> str:
-    """A case number is the district's code, the local date and a serial from
-    cases_case_number_seq of at least 6 digits (cases.filing adds the serial)."""
-    return f"{codes.district_code(cell_code)}{timezone.localtime(at):%Y%m%d}"
-
-
-def _same_reporter(case: Case, actor: AnyUser | None) -> Case:
-    if case.reporter_id != (actor.pk if actor is not None else None):
-        raise Conflict(_("This client key was already used for another reporter's case."), field="client_key")
-    return case
-
-
-def case_report(
-    *,
-    actor: AnyUser | None,
-    category: Category,
-    location: Point,
-    description: str,
-    source: str | None = None,
-    client_key: str | None = None,
-    address: str = "",
-    photos: Sequence[File] = (),
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    reporter_id_number: str = "",
-    at: dt.datetime | None = None,
-) -> Case:
-    """Files a report: locates its grid cell, routes it to the cell's community centre and
-    writes the `report` event. The same client_key returns the first case (a phone
-    retrying on a bad network), never a second one. Raises OutsideCity (400) for a point in
-    no grid cell, saying so when the coordinates look swapped. The reporter's contact
-    details are optional, checked, and stored encrypted (cases.personal_data)."""
-    case, _created = case_report_or_replay(
-        actor=actor, category=category, location=location, description=description, source=source,
-        client_key=client_key, address=address, photos=photos, reporter_name=reporter_name,
-        reporter_phone=reporter_phone, reporter_id_number=reporter_id_number, at=at,
-    )
-    return case
-
-
-def _checked_report(
-    *,
-    category: Category,
-    location: Point,
-    description: str,
-    photos: Sequence[File],
-    reporter_phone: str,
-    reporter_id_number: str,
-    actor: AnyUser | None,
-) -> tuple[str, str, str, GridCell, str]:
-    """The report's checks: the reporter may file (NotPermitted, 403) here (InvalidInput); its
-    text, contact and photos cleaned; the grid cell it lies in and the role it is filed in.
-    Raises InvalidInput (and its OutsideCity, SwappedCoordinates) or PayloadTooLarge."""
-    roles = roles_of(actor) if actor is not None else None
-    if roles is not None and not may_file(roles):
-        raise NotPermitted(_("Your role does not file reports: grid workers, centres and citizens do."))
-    description = _require_text(description, "description")
-    reporter_phone = normalize_phone(reporter_phone)
-    reporter_id_number = normalize_id_number(reporter_id_number)
-    if category.parent_id is None or not category.active:
-        raise InvalidInput(_("Choose a specific, active category."), field="category")
-    if len(photos) > MAX_PHOTOS:
-        raise InvalidInput(_("At most %(max)d photos per report.") % {"max": MAX_PHOTOS}, field="photos")
-    for photo in photos:
-        validate_photo(photo)
-    cell = grid_cell_for_point(location)
-    if cell is None:
-        swapped = grid_cell_for_point(Point(location.y, location.x, srid=4326))
-        if swapped is not None:
-            raise SwappedCoordinates(
-                _("The point (%(x).6f, %(y).6f) is outside the city; longitude and latitude look swapped.")
-                % {"x": location.x, "y": location.y},
-                field="location",
-            )
-        raise OutsideCity(
-            _("The point (%(x).6f, %(y).6f) is not inside any grid cell of the city.") % {"x": location.x, "y": location.y},
-            field="location",
-        )
-    if roles is None:
-        return description, reporter_phone, reporter_id_number, cell, "system"
-    role = filing_role(roles, cell_id=cell.pk, cell_code=cell.code)
-    if role is None and roles.is_grid_worker:
-        raise InvalidInput(
-            _("This place is in grid cell %(cell)s, which is not one of your cells. Choose a place inside "
-              "your cells.") % {"cell": f"{cell.name} ({cell.code})"},
-            field="location",
-        )
-    if role is None:
-        raise InvalidInput(
-            _("This place is in grid cell %(cell)s, outside your centre's jurisdiction.")
-            % {"cell": f"{cell.name} ({cell.code})"},
-            field="location",
-        )
-    return description, reporter_phone, reporter_id_number, cell, role
-
-
-def case_report_or_replay(
-    *,
-    actor: AnyUser | None,
-    category: Category,
-    location: Point,
-    description: str,
-    source: str | None = None,
-    client_key: str | None = None,
-    address: str = "",
-    photos: Sequence[File] = (),
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    reporter_id_number: str = "",
-    at: dt.datetime | None = None,
-) -> tuple[Case, bool]:
-    """case_report, also saying whether this call filed the case (True) or found the one
-    filed before with the same client_key (False: the API answers 200 instead of 201).
-    Who may file where is one rule (cases.permissions.filing_role): a grid worker in their
-    own cells, a centre operator within their jurisdiction, administrators and citizens
-    anywhere; supervisors and department staff are refused (403). A point where the
-    reporter may not file is refused naming the cell it is in.
-
-    Locks nothing: the case is new. The case and its event are written by one statement
-    (cases.filing; with photos, one transaction), and a concurrent report with the same
-    client_key writes nothing and returns the winner's case. The notification is queued
-    after the commit."""
-    at = _now(at)
-    try:
-        description, reporter_phone, reporter_id_number, cell, role = _checked_report(
-            category=category, location=location, description=description, photos=photos,
-            reporter_phone=reporter_phone, reporter_id_number=reporter_id_number, actor=actor,
-        )
-    except DomainError:
-        # A retry of a report already filed answers with that case (or 409, another
-        # reporter's key) even where it would now be refused, as it did when the key was
-        # looked up first; asking only here saves every new report that statement.
-        existing = Case.objects.filter(client_key=client_key).first() if client_key else None
-        if existing is None:
-            raise
-        return _same_reporter(existing, actor), False
-    # The community's centre, or the one above it at the category's handling level.
-    centre = ancestor_at_level(cell.community, category.handling_level)
-    case = Case(
-        category=category,
-        status=S.REPORTED,
-        source=source or (Case.Source.GRID_WORKER if role == "grid_worker" else Case.Source.CITIZEN),
-        description=description,
-        location=location,
-        address=address,
-        grid_cell=cell,
-        cell_code=cell.code,
-        centre=centre,
-        reporter=actor,
-        reporter_name=reporter_name.strip()[:50] or None,
-        reporter_phone=reporter_phone or None,
-        reporter_id_number=reporter_id_number or None,
-        client_key=client_key or None,
-        sign_for_hours=category.sign_for_hours,
-        handle_days=category.handle_days,
-        reported_at=at,
-    )
-    event = CaseEvent(actor=actor, role=role, action=A.REPORT, from_status="", to_status=case.status, note="",
-                      created_at=at)
-    # One statement writes both rows (cases.filing); with photos, their rows join it in one
-    # transaction. Inside a caller's transaction, a savepoint keeps a failure to this call.
-    atomic = transaction.atomic() if photos or connection.in_atomic_block else nullcontext()
-    with atomic:
-        filed = insert_case_with_report(case, event, number_prefix=_number_prefix(cell.code, at))
-        if filed:
-            store_photos(case=case, event=event, photos=photos)
-    if not filed:
-        # The client key was taken: by this reporter's earlier try (a phone retrying on a bad
-        # network, perhaps at this very moment), which wins; or by someone else's (409).
-        existing = Case.objects.filter(client_key=client_key).first() if client_key else None
-        if existing is None:
-            raise Conflict(_("This report could not be filed; try again."))
-        return _same_reporter(existing, actor), False
-    if settings.NOTIFY_ON_COMMIT and not _muted.get():
-        transaction.on_commit(partial(_queue_notifications, event.pk))
-    return case, True
 
 
 @transaction.atomic
@@ -597,8 +373,6 @@ def case_escalate(*, case_id: int, actor: AnyUser | None, note: str = "", at: dt
     return _move(case, action=A.ESCALATE, actor=actor, role=role, at=at, note=note.strip(), fields=["centre"])
 
 
-
-
 @transaction.atomic
 def case_request_extension(
     *, case_id: int, actor: AnyUser | None, days: int, reason: str, at: dt.datetime | None = None
@@ -687,79 +461,6 @@ def case_reopen(*, case_id: int, actor: AnyUser | None, reason: str, at: dt.date
                  fields=["closed_at", "unit", "sign_deadline", "handle_deadline", "self_resolved"])
 
 
-# --------------------------------------------------------------------------------------------
-# Deadline jobs (Celery beat, cases/tasks.py). Both may run any number of times for the same
-# moment: a supervision is unique per case, kind and deadline, a notification per recipient,
-# case, kind and key.
-
-_OVERDUE_LABELS: dict[str, Any] = {
-    Supervision.Kind.SIGN_FOR_OVERDUE: gettext_lazy("Not signed for by the deadline: escalated to the supervisor."),
-    Supervision.Kind.HANDLING_OVERDUE: gettext_lazy("Not handled by the deadline: escalated to the supervisor."),
-}
-
-
-def _unit_staff_ids(unit_id: int) -> list[int]:
-    return user_ids_holding("cases.handle_cases", DepartmentUnit, [unit_id])
-
-
-def _supervisor_ids(cell_code: str) -> list[int]:
-    """Supervisors of any area containing the cell."""
-    return user_ids_holding("grids.supervise_area", Area, areas_containing(cell_code))
-
-
-def _notify(user_ids: Sequence[int], *, case: Case, kind: str, key: str, at: dt.datetime) -> None:
-    Notification.objects.bulk_create(
-        [Notification(recipient_id=uid, case=case, kind=kind, key=key, created_at=at) for uid in set(user_ids)],
-        ignore_conflicts=True,
-    )
-
-
-def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
-    """督办: every case past its sign-for or handling deadline gets one supervision row, one
-    timeline entry (actor: the system) and a notification to its unit's staff and to the
-    supervisors of its area. Returns how many escalations were new."""
-    now = _now(now)
-    due: list[tuple[int, str, dt.datetime]] = []
-    for case_id, deadline in Case.objects.filter(status=S.DISPATCHED, sign_deadline__lt=now).values_list(
-        "pk", "sign_deadline"
-    ):
-        assert deadline is not None
-        due.append((case_id, str(Supervision.Kind.SIGN_FOR_OVERDUE), deadline))
-    for case_id, deadline in Case.objects.filter(
-        status__in=[S.DISPATCHED, S.IN_PROGRESS], handle_deadline__lt=now
-    ).values_list("pk", "handle_deadline"):
-        assert deadline is not None
-        due.append((case_id, str(Supervision.Kind.HANDLING_OVERDUE), deadline))
-    done = set(
-        Supervision.objects.filter(case_id__in={d[0] for d in due}).values_list("case_id", "kind", "deadline")
-    )
-    return sum(_supervise(case_id, kind, deadline, now) for case_id, kind, deadline in due
-               if (case_id, kind, deadline) not in done)
-
-
-@transaction.atomic
-def _supervise(case_id: int, kind: str, deadline: dt.datetime, now: dt.datetime) -> int:
-    """One escalation, under the case's row lock; re-checks the state the job saw, since a
-    unit may have signed for or finished the case in between."""
-    case = _lock(case_id)
-    still_due = (
-        case.status == S.DISPATCHED and case.sign_deadline == deadline
-        if kind == Supervision.Kind.SIGN_FOR_OVERDUE
-        else case.status in (S.DISPATCHED, S.IN_PROGRESS) and case.handle_deadline == deadline
-    )
-    if not still_due or case.unit_id is None:
-        return 0
-    _, created = Supervision.objects.get_or_create(
-        case=case, kind=kind, deadline=deadline, defaults={"unit_id": case.unit_id, "created_at": now}
-    )
-    if not created:
-        return 0
-    _move(case, action=A.SUPERVISE, actor=None, role="system", at=now, note=str(_OVERDUE_LABELS[kind]))
-    _notify(_unit_staff_ids(case.unit_id) + _supervisor_ids(case.cell_code), case=case,
-            kind=Notification.Kind.OVERDUE, key=f"{kind}:{deadline.isoformat()}", at=now)
-    return 1
-
-
 @transaction.atomic
 def case_urge(*, case_id: int, actor: AnyUser | None, note: str, at: dt.datetime | None = None) -> Case:
     """A supervisor presses the handling unit (督办) on a case in their area: one
@@ -777,62 +478,3 @@ def case_urge(*, case_id: int, actor: AnyUser | None, note: str, at: dt.datetime
     if not created:
         raise Conflict(_("This case has already been urged for its current deadline."))
     return _move(case, action=A.URGE, actor=actor, role=role, at=at, note=note)
-
-
-def notify_next_actors(*, event_id: int) -> int:
-    """In-app notifications for whoever must act after this timeline entry: the centre for
-    a new or returned report and for work to verify, the unit for a dispatched or reworked
-    case, the reporter when the case is closed. Idempotent per event (key = event id)."""
-    event = CaseEvent.objects.select_related("case", "case__centre").filter(pk=event_id).first()
-    if event is None:
-        return 0
-    case = event.case
-    kind = Notification.Kind.ACTION_NEEDED
-    recipients: list[int] = []
-    if event.action == A.SUPERVISE:
-        return 0  # the deadline job has told unit and supervisors already
-    if event.to_status in (S.REPORTED, S.ACCEPTED, S.HANDLED):
-        recipients = user_ids_holding("grids.operate_centre", Area, [case.centre_id])
-    elif event.to_status in (S.DISPATCHED, S.IN_PROGRESS) and event.action in (
-        A.DISPATCH, A.VERIFY_FAIL, A.REASSIGN, A.URGE
-    ):
-        recipients = _unit_staff_ids(case.unit_id) if case.unit_id else []
-    elif event.to_status in (S.CLOSED, S.REJECTED) and event.action != A.EVALUATE:
-        kind = Notification.Kind.CASE_CLOSED
-        recipients = [case.reporter_id] if case.reporter_id else []
-    recipients = [uid for uid in recipients if uid != event.actor_id]  # nobody is told of their own act
-    before = Notification.objects.filter(key=f"event:{event.pk}").count()
-    _notify(recipients, case=case, kind=kind, key=f"event:{event.pk}", at=event.created_at)
-    return Notification.objects.filter(key=f"event:{event.pk}").count() - before
-
-
-def cases_warn_near_deadline(*, now: dt.datetime | None = None, within_hours: float | None = None) -> int:
-    """Tells the handling unit's staff about each case whose handling deadline falls within
-    the next `within_hours` (settings.DEADLINE_WARNING_HOURS). Returns the new messages."""
-    now = _now(now)
-    window = dt.timedelta(hours=within_hours if within_hours is not None else settings.DEADLINE_WARNING_HOURS)
-    before = Notification.objects.filter(kind=Notification.Kind.NEAR_DEADLINE).count()
-    near = Case.objects.filter(
-        status__in=[S.DISPATCHED, S.IN_PROGRESS], handle_deadline__gt=now, handle_deadline__lte=now + window
-    ).exclude(unit__isnull=True)
-    for case in near:
-        assert case.unit_id is not None and case.handle_deadline is not None
-        _notify(_unit_staff_ids(case.unit_id), case=case, kind=Notification.Kind.NEAR_DEADLINE,
-                key=case.handle_deadline.isoformat(), at=now)
-    return Notification.objects.filter(kind=Notification.Kind.NEAR_DEADLINE).count() - before
-
-
-def notification_mark_read(*, notification_id: int, user: AnyUser, at: dt.datetime | None = None) -> Notification:
-    """Marks one of the user's own notifications read; another person's answers 404."""
-    notification = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
-    if notification is None:
-        raise NotFound(_("No such notification."))
-    if notification.read_at is None:
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=_now(at))
-        notification.refresh_from_db()
-    return notification
-
-
-def notifications_mark_all_read(*, user: AnyUser, at: dt.datetime | None = None) -> int:
-    """Marks every unread notification of the user read; how many it marked."""
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=_now(at))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from geo.api.views import CellsGeoJSONView, MapLayerView
+from oversight.api.views import CellsGeoJSONView, MapLayerView
 
 urlpatterns: list[URLPattern] = [
     path("cells/", CellsGeoJSONView.as_view(), name="api-cells-geojson"),
