@@ -104,7 +104,7 @@ INSERT INTO cases_case (
     reject_kind, rework_count, created_at, updated_at
 )
 SELECT
-    -- cases.services._next_number: district prefix, local date, serial (at least 6 digits)
+    -- as cases.services.filing_sql writes it: district prefix, local date, serial (at least 6 digits)
     left(%(code)s, 6) || to_char(now() AT TIME ZONE %(tz)s, 'YYYYMMDD') || lpad(s.n::text, greatest(6, length(s.n::text)), '0'),
     %(category)s, %(status)s, %(source)s, %(description)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), '',
     %(cell)s, %(code)s, %(centre)s, %(reporter)s, %(key)s, false, %(sign_for_hours)s, %(handle_days)s, now(),

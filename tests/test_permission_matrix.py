@@ -140,8 +140,7 @@ MATRIX: dict[str, Row] = {
         "post", expect(404, anonymous=403, **{GW_A: 200}), lambda w: {"pk": w.notification_id}
     ),
     # NOBODY: a citizen's report form draws the cells; this answered 500 (EmptyResultSet) for
-    # an account holding no role. Fixed in geo/api on another branch of issue 12: this one
-    # cell fails until that merges.
+    # an account holding no role (issue 12), now an empty collection.
     "api-cells-geojson": Row("get", expect(200, anonymous=403)),
     # The supervisor map's layer: supervisors (each their own jurisdiction) and admins.
     "api-map-layer": Row("get", expect(403, **dict.fromkeys((SUP_IN, SUP_OUT, ADMIN), 200))),

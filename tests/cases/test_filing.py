@@ -68,10 +68,13 @@ def test_the_rows_are_the_ones_the_orm_writes(town, grid_worker):
 
 
 def test_the_number_is_the_prefix_and_a_serial_of_at_least_six_digits(town, grid_worker):
+    # Sequences are not rolled back with the test's transaction: start this one afresh, so
+    # the test says the same on a reused database as on a new one.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('cases_case_number_seq', 1, false)")
     case, event = _pair(town, grid_worker, key="a")
     insert_case_with_report(case, event, number_prefix="32021320261008")
-    serial = int(case.number.removeprefix("32021320261008"))
-    assert len(case.number) == 14 + 6 and serial >= 1
+    assert case.number == "32021320261008000001"
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval('cases_case_number_seq', 1234566)")
     case, event = _pair(town, grid_worker, key="b")
