@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case
+from risk.models import PatrolTask
 from tests.factories import centre_of
 
 S = Case.Status
@@ -52,3 +54,10 @@ def api_client(user: Any | None, language: str = "en") -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def patrol_task(town: Any, cell: int = 0, **fields: Any) -> PatrolTask:
+    """An open patrol task on town.cells[cell], due today unless `fields` say otherwise."""
+    values: dict[str, Any] = {"cell": town.cells[cell], "title": "例行巡查", "due_date": timezone.localdate()}
+    values.update(fields)
+    return PatrolTask.objects.create(**values)

@@ -20,9 +20,7 @@ from tests.factories import centre_of
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
 
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 def encoded(fmt: str, *, mode: str = "RGB", size: tuple[int, int] = (64, 48), **save: object) -> bytes:

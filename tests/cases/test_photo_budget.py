@@ -22,11 +22,7 @@ from cases.models import Attachment, Case
 from tests.cases.photos import jpeg
 from tests.factories import centre_of
 
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 def files_under(root: Path) -> list[Path]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, ExtensionRequest
-from tests.web.conftest import advance
+from tests.builders import advance
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 A = CaseEvent.Action
 

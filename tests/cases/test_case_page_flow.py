@@ -11,9 +11,11 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import Case, CaseEvent
+from tests.builders import advance
 from tests.cases.photos import fake_jpeg, jpeg
 from tests.factories import centre_of
-from tests.web.conftest import advance
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 A = CaseEvent.Action
 

@@ -17,8 +17,10 @@ from cases import services
 from cases.models import Case
 from cases.worktime import add_working_hours
 from grids.models import GridAssignment
+from tests.builders import advance
 from tests.factories import CategoryFactory, centre_of
-from tests.web.conftest import advance
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 S = Case.Status
 NEAR = Point(centre_of(0, 0).x, centre_of(0, 0).y + 0.0002, srid=4326)  # ~22 m from cell 1's centre
