@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases import services
@@ -48,13 +49,21 @@ def case_at(status: str, *, town: Any, reporter: Any, centre_operator: Any, dept
     return advance(case, status, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
 
 
-def api_client(user: Any | None, language: str = "en") -> APIClient:
-    """An API client authenticated as `user` (None: anonymous), reading `language`."""
-    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
+def api_client(user: Any | None, language: str | None = "en", *, token: bool = False,
+               raise_request_exception: bool = True) -> APIClient:
+    """An API client authenticated as `user` (None: anonymous), reading `language` (None: no
+    Accept-Language, so the default language). `token`: as a phone, with the user's DRF token
+    in the Authorization header instead of a forced login, so the authentication classes run.
+    `raise_request_exception=False` for tests where a 500 must show as a status, not as an
+    exception raised into the test."""
+    headers: dict[str, str] = {} if language is None else {"HTTP_ACCEPT_LANGUAGE": language}
+    if token and user is not None:
+        key, _ = Token.objects.get_or_create(user=user)
+        headers["HTTP_AUTHORIZATION"] = f"Token {key.key}"
+    client = APIClient(raise_request_exception=raise_request_exception, **headers)
+    if user is not None and not token:
         client.force_authenticate(user)
     return client
-
 
 def patrol_task(town: Any, cell: int = 0, **fields: Any) -> PatrolTask:
     """An open patrol task on town.cells[cell], due today unless `fields` say otherwise."""

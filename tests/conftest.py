@@ -209,15 +209,22 @@ def file_case(town: Town, grid_worker) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def case_at(town: Town, grid_worker, centre_operator, dept_officer) -> Callable[..., Any]:
+def case_at(request, town: Town) -> Callable[..., Any]:
     """case_at(status, reporter=None, **report): a case of cell A filed by the grid worker
     (or `reporter`) and moved along the main path to `status` through the services
-    (tests.builders)."""
+    (tests.builders). Asks for the centre operator and the department officer only when the
+    path goes through their steps, so a test's world holds no one it did not need before."""
+    from tests.builders import MAIN_PATH
     from tests.builders import case_at as build
 
     def make(status: str, reporter: Any = None, **report: Any) -> Any:
-        return build(status, town=town, reporter=reporter or grid_worker, centre_operator=centre_operator,
-                     dept_officer=dept_officer, **report)
+        step = MAIN_PATH.index(status)
+        return build(
+            status, town=town, reporter=reporter or request.getfixturevalue("grid_worker"),
+            centre_operator=request.getfixturevalue("centre_operator") if step >= 1 else None,
+            dept_officer=request.getfixturevalue("dept_officer") if step >= 3 else None,
+            **report,
+        )
 
     return make
 

@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case
+from tests.builders import api_client
 from tests.factories import UserFactory, centre_of
 
 BIG = 99999999999999999999
@@ -143,12 +144,6 @@ LIST_QUERIES = {
 }
 
 
-def _client(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    client.force_authenticate(user)
-    return client
-
-
 def _body(fields: dict[str, str], world: Fixture) -> str:
     units = {"{unit}": str(world.cases["in_progress"].unit_id), "{other_unit}": str(_other_unit(world)),
              "{accepted}": str(world.cases["accepted"].pk)}
@@ -189,7 +184,7 @@ def _requests(world: Fixture) -> Iterator[tuple[str, str, str, str, bytes | str,
 
 
 def test_no_malformed_input_is_a_server_error(world, django_capture_on_commit_callbacks):
-    clients = {who: _client(user) for who, user in world.users.items()}
+    clients = {who: api_client(user, raise_request_exception=False) for who, user in world.users.items()}
     clients["anonymous"] = APIClient(raise_request_exception=False)  # the token endpoint is for the signed-out
     failures: list[str] = []
     count = 0

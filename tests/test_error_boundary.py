@@ -12,15 +12,13 @@ from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case, CaseEvent
+from tests.builders import api_client
 from tests.factories import UserFactory, centre_of
 
 
 def api(user=None) -> APIClient:
     # A 500 must show as a status here, not as an exception raised into the test.
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+    return api_client(user, raise_request_exception=False)
 
 
 def json_detail(response) -> str:
@@ -130,8 +128,7 @@ def test_nul_in_a_page_query_is_a_400_page(login, town, centre_operator, url):
 
 
 def test_nul_refusal_is_in_chinese_by_default(town, centre_operator):
-    client = APIClient(raise_request_exception=False)
-    client.force_authenticate(centre_operator)
+    client = api_client(centre_operator, language=None, raise_request_exception=False)
     response = client.get("/api/cases/?cell=%00")
     assert response.status_code == 400
     assert "空字符" in response.json()["detail"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.test import APIRequestFactory
 
 from access.models import RoleAssignment
 from cases import services
@@ -20,6 +20,7 @@ from cases.api.serializers import CaseDetailSerializer, CaseSerializer
 from cases.models import Case
 from cases.selectors import access_case
 from cases.workflow import available_actions as allowed_for
+from tests.builders import api_client
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of
 
@@ -118,8 +119,7 @@ def test_the_list_is_the_same_field_by_field(town, grid_worker, centre_operator)
     services.case_accept(case_id=first.pk, actor=centre_operator)
     services.case_dispatch(case_id=first.pk, actor=centre_operator, unit=town.unit)
     file(town, grid_worker)
-    client = APIClient()
-    client.force_authenticate(centre_operator)
+    client = api_client(centre_operator, language=None)
     listed = client.get("/api/cases/").json()["results"]
     assert len(listed) == 2
     for row in listed:

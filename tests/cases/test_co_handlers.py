@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from access.errors import Conflict, NotPermitted
 from access.models import RoleAssignment
 from cases import services
 from cases.models import Case, CaseEvent, CoHandler
 from cases.selectors import case_list_visible_to, unit_queue
+from tests.builders import api_client
 from tests.factories import UserFactory, centre_of
 
 
@@ -59,8 +59,7 @@ def test_return_clears_co_handlers_and_redispatch_names_them_afresh(town, co_han
 def test_co_handlers_over_http(town, grid_worker, centre_operator, hb_officer):
     case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
     services.case_accept(case_id=case.pk, actor=centre_operator)
-    centre = APIClient()
-    centre.force_authenticate(centre_operator)
+    centre = api_client(centre_operator, language=None)
     body = centre.post(f"/api/cases/{case.pk}/dispatch/", {"co_handlers": [town.other_unit.pk]},
                        format="json").json()
     assert [c["unit"] for c in body["co_handlers"]] == [town.other_unit.pk]

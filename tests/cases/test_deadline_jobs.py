@@ -9,6 +9,7 @@ import pytest
 
 from cases import services
 from cases.models import Case, CaseEvent, Notification, Supervision
+from tests.builders import api_client
 from tests.factories import centre_of
 
 BJ = dt.timezone(dt.timedelta(hours=8))
@@ -85,15 +86,11 @@ def test_deadline_jobs_are_on_the_beat_schedule():
 
 
 def test_notifications_api_lists_mine_and_marks_read(dispatched, dept_officer, supervisor):
-    from rest_framework.test import APIClient
-
     services.cases_escalate_overdue(now=MONDAY + dt.timedelta(hours=5))
-    mine = APIClient()
-    mine.force_authenticate(dept_officer)
+    mine = api_client(dept_officer, language=None)
     listed = mine.get("/api/notifications/?unread=1").json()["results"]
     assert [(n["kind"], n["case"]) for n in listed] == [("overdue", dispatched.pk)]
     assert mine.post(f"/api/notifications/{listed[0]['id']}/read/").json()["read_at"] is not None
     assert mine.get("/api/notifications/?unread=1").json()["count"] == 0
-    theirs = APIClient()
-    theirs.force_authenticate(supervisor)
+    theirs = api_client(supervisor, language=None)
     assert theirs.post(f"/api/notifications/{listed[0]['id']}/read/").status_code == 404

@@ -9,12 +9,12 @@ from django.contrib.gis.geos import Point
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from access.errors import InvalidInput
 from cases import services
 from cases.models import Case
 from cases.selectors import possible_duplicates
+from tests.builders import api_client
 from tests.factories import centre_of
 
 # ~0.0003° of latitude is about 33 m; 0.001° about 111 m.
@@ -58,8 +58,7 @@ def test_candidates_are_limited_to_what_the_user_may_see(town, grid_worker, cent
 def test_api_lists_candidates_and_the_page_merges_in_one_step(town, grid_worker, centre_operator):
     first = file(town, grid_worker)
     second = file(town, grid_worker, where=at(0.0002))
-    api = APIClient()
-    api.force_authenticate(centre_operator)
+    api = api_client(centre_operator, language=None)
     listed = api.get(f"/api/cases/{second.pk}/").json()["possible_duplicates"]
     assert [d["id"] for d in listed] == [first.pk]
     from django.test import Client

@@ -19,6 +19,7 @@ from access.errors import InvalidInput
 from cases import attachments, services
 from cases.attachments import PayloadTooLarge
 from cases.models import Attachment, Case
+from tests.builders import api_client
 from tests.cases.photos import jpeg
 from tests.factories import centre_of
 
@@ -42,9 +43,7 @@ def truncated_jpeg(name: str = "cut.jpg") -> SimpleUploadedFile:
 
 
 def api(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    client.force_authenticate(user)
-    return client
+    return api_client(user, raise_request_exception=False)
 
 
 def post_report(user, photos):

@@ -122,7 +122,7 @@ def test_my_reports_tabs_and_counts(login, town, grid_worker, centre_operator, d
     assert closed.number in closed_html and open_case.number not in closed_html
 
 
-def test_grid_worker_verifies_on_site_with_photos(login, case_at, grid_worker, centre_operator) -> None:
+def test_grid_worker_verifies_on_site_with_photos(login, case_at, grid_worker, centre_operator, dept_officer) -> None:
     case = case_at(Case.Status.HANDLED, reporter=centre_operator, description="井盖缺失", client_key=str(uuid.uuid4()))
     client = login(grid_worker)
     page = client.get(reverse("case-detail", args=[case.pk])).text
@@ -138,7 +138,7 @@ def test_grid_worker_verifies_on_site_with_photos(login, case_at, grid_worker, c
 
 
 def test_verify_fail_needs_a_note_and_keeps_the_photo_on_the_event(
-    login, case_at, grid_worker, centre_operator
+    login, case_at, grid_worker, centre_operator, dept_officer
 ) -> None:
     case = case_at(Case.Status.HANDLED, reporter=centre_operator, description="井盖缺失", client_key=str(uuid.uuid4()))
     client = login(grid_worker)
@@ -150,7 +150,8 @@ def test_verify_fail_needs_a_note_and_keeps_the_photo_on_the_event(
     assert case.events.get(action=CaseEvent.Action.VERIFY_FAIL).attachments.count() == 1
 
 
-def test_worker_of_another_cell_cannot_verify(login, case_at, outsider, centre_operator) -> None:
+def test_worker_of_another_cell_cannot_verify(login, case_at, grid_worker, outsider, centre_operator,
+                                              dept_officer) -> None:
     case = case_at(Case.Status.HANDLED, reporter=centre_operator, description="井盖缺失", client_key=str(uuid.uuid4()))
     response = login(outsider).post(reverse("case-action", args=[case.pk, "verify_pass"]), {"note": ""})
     assert response.status_code == 404
