@@ -4,7 +4,8 @@ local copies."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -22,14 +23,33 @@ S = Case.Status
 MAIN_PATH = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.HANDLED, S.CLOSED)
 
 
-def advance(case: Case, to: str, *, town: Any, centre_operator: Any, dept_officer: Any) -> Case:
-    """Moves a reported case along the main path up to status `to`, through the services."""
+def advance(case: Case, to: str, *, town: Any, centre_operator: Any, dept_officer: Any,
+            unit: Any = None, co_handlers: Sequence[Any] = (), result: str = "done", photos: Sequence[Any] = (),
+            extension: tuple[int, str] | None = None, times: Mapping[str, dt.datetime] | None = None) -> Case:
+    """Moves a reported case along the main path up to status `to`, through the services.
+    The dispatch goes to `unit` (the town's unit unless given) with `co_handlers`; the handled
+    report says `result` and carries `photos`; `extension` (days, reason) is asked for by the
+    unit once it has signed for the case and stays pending; `times` maps a status to when the
+    step into it happens (a step not named happens now)."""
+    when = dict(times or {})
+
+    def sign_for() -> Case:
+        signed = services.case_sign_for(case_id=case.pk, actor=dept_officer, at=when.get(S.IN_PROGRESS))
+        if extension is not None:
+            days, reason = extension
+            services.case_request_extension(case_id=case.pk, actor=dept_officer, days=days, reason=reason)
+            signed.refresh_from_db()
+        return signed
+
     path: list[tuple[str, Callable[[], Case]]] = [
-        (S.ACCEPTED, lambda: services.case_accept(case_id=case.pk, actor=centre_operator)),
-        (S.DISPATCHED, lambda: services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)),
-        (S.IN_PROGRESS, lambda: services.case_sign_for(case_id=case.pk, actor=dept_officer)),
-        (S.HANDLED, lambda: services.case_report_handled(case_id=case.pk, actor=dept_officer, result="done")),
-        (S.CLOSED, lambda: services.case_verify(case_id=case.pk, actor=centre_operator, passed=True)),
+        (S.ACCEPTED, lambda: services.case_accept(case_id=case.pk, actor=centre_operator, at=when.get(S.ACCEPTED))),
+        (S.DISPATCHED, lambda: services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=unit or town.unit,
+                                                      co_handlers=co_handlers, at=when.get(S.DISPATCHED))),
+        (S.IN_PROGRESS, sign_for),
+        (S.HANDLED, lambda: services.case_report_handled(case_id=case.pk, actor=dept_officer, result=result,
+                                                         photos=photos, at=when.get(S.HANDLED))),
+        (S.CLOSED, lambda: services.case_verify(case_id=case.pk, actor=centre_operator, passed=True,
+                                                at=when.get(S.CLOSED))),
     ]
     if to == S.REPORTED:
         return case
@@ -41,12 +61,19 @@ def advance(case: Case, to: str, *, town: Any, centre_operator: Any, dept_office
 
 
 def case_at(status: str, *, town: Any, reporter: Any, centre_operator: Any, dept_officer: Any,
+            unit: Any = None, co_handlers: Sequence[Any] = (), result: str = "done", photos: Sequence[Any] = (),
+            extension: tuple[int, str] | None = None, times: Mapping[str, dt.datetime] | None = None,
             **report: Any) -> Case:
-    """A case of the town's first cell, filed by `reporter` and moved to `status`."""
+    """A case of the town's first cell (unless `report` says where), filed by `reporter`
+    (at times[REPORTED] when given) and moved to `status`; the options are advance()'s."""
     values: dict[str, Any] = {"category": town.category, "location": centre_of(0, 0), "description": "占道经营的摊位"}
     values.update(report)
+    if times and S.REPORTED in times:
+        values["at"] = times[S.REPORTED]
     case = services.case_report(actor=reporter, **values)
-    return advance(case, status, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
+    return advance(case, status, town=town, centre_operator=centre_operator, dept_officer=dept_officer,
+                   unit=unit, co_handlers=co_handlers, result=result, photos=photos, extension=extension,
+                   times=times)
 
 
 def api_client(user: Any | None, language: str | None = "en", *, token: bool = False,
