@@ -22,7 +22,8 @@ def test_reject_as_duplicate_over_http(case_at, town, grid_worker, centre_operat
     assert (done.json()["status"], done.json()["duplicate_of"]) == ("rejected", first.pk)
 
 
-def test_escalate_over_http_and_the_community_loses_the_action(case_at, town, grid_worker, centre_operator, street_operator):
+def test_escalate_over_http_and_the_community_loses_the_action(town, grid_worker, centre_operator, street_operator,
+                                                               case_at):
     case = case_at(S.REPORTED)
     community, street = api_client(centre_operator), api_client(street_operator)
     assert "escalate" in community.get(f"/api/cases/{case.pk}/").json()["allowed_actions"]

@@ -42,7 +42,8 @@ def test_duplicate_without_a_real_other_case_is_refused(case_at, town, grid_work
     assert case.status == Case.Status.REPORTED and case.events.count() == 1
 
 
-def test_escalation_moves_the_case_up_one_centre_at_a_time(case_at, town, grid_worker, centre_operator, street_operator):
+def test_escalation_moves_the_case_up_one_centre_at_a_time(town, grid_worker, centre_operator, street_operator,
+                                                           case_at):
     case = case_at(S.REPORTED)
     assert case in centre_queue(user=centre_operator)
     case = services.case_escalate(case_id=case.pk, actor=centre_operator, note="涉及多个社区")
@@ -69,13 +70,15 @@ def test_escalation_stops_at_the_city(case_at, town, grid_worker):
     assert Case.objects.get(pk=case.pk).centre == town.city
 
 
-def test_escalating_a_dispatched_case_is_an_illegal_transition(case_at, town, grid_worker, centre_operator, dept_officer):
+def test_escalating_a_dispatched_case_is_an_illegal_transition(town, grid_worker, centre_operator, dept_officer,
+                                                               case_at):
     case = case_at(S.IN_PROGRESS)
     with pytest.raises(InvalidTransition):
         services.case_escalate(case_id=case.pk, actor=centre_operator)
 
 
-def test_extension_approved_moves_the_deadline_in_working_days(case_at, town, grid_worker, centre_operator, dept_officer):
+def test_extension_approved_moves_the_deadline_in_working_days(town, grid_worker, centre_operator, dept_officer,
+                                                               case_at):
     monday = dt.datetime(2026, 9, 28, 10, 0, tzinfo=BJ)
     case = case_at(S.IN_PROGRESS, times={S.DISPATCHED: monday})
     assert case.handle_deadline.astimezone(BJ).date() == dt.date(2026, 10, 8)
@@ -91,7 +94,8 @@ def test_extension_approved_moves_the_deadline_in_working_days(case_at, town, gr
     assert case.status == Case.Status.IN_PROGRESS
 
 
-def test_extension_denied_needs_a_note_and_keeps_the_deadline(case_at, town, grid_worker, centre_operator, dept_officer):
+def test_extension_denied_needs_a_note_and_keeps_the_deadline(town, grid_worker, centre_operator, dept_officer,
+                                                              case_at):
     case = case_at(S.IN_PROGRESS)
     deadline = case.handle_deadline
     services.case_request_extension(case_id=case.pk, actor=dept_officer, days=3, reason="缺材料")
@@ -112,7 +116,8 @@ def test_extension_days_out_of_range_is_refused(case_at, town, grid_worker, cent
     assert not ExtensionRequest.objects.exists()
 
 
-def test_only_the_handling_unit_requests_and_only_the_centre_decides(case_at, town, grid_worker, centre_operator, dept_officer):
+def test_only_the_handling_unit_requests_and_only_the_centre_decides(town, grid_worker, centre_operator, dept_officer,
+                                                                     case_at):
     case = case_at(S.IN_PROGRESS)
     with pytest.raises(NotPermitted):
         services.case_request_extension(case_id=case.pk, actor=centre_operator, days=1, reason="x")
@@ -160,7 +165,8 @@ def test_centre_reopens_within_the_window_only(case_at, town, grid_worker, centr
     services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
 
 
-def test_a_colleague_of_another_unit_cannot_request_extension(case_at, town, grid_worker, centre_operator, dept_officer):
+def test_a_colleague_of_another_unit_cannot_request_extension(town, grid_worker, centre_operator, dept_officer,
+                                                              case_at):
     other = UserFactory(username="dept_hb")
     RoleAssignment.objects.create(user=other, role=RoleAssignment.Role.DEPARTMENT_STAFF, unit=town.other_unit)
     case = case_at(S.IN_PROGRESS)
@@ -168,7 +174,8 @@ def test_a_colleague_of_another_unit_cannot_request_extension(case_at, town, gri
         services.case_request_extension(case_id=case.pk, actor=other, days=1, reason="x")
 
 
-def test_category_handled_by_the_street_routes_new_reports_there(case_at, town, grid_worker, centre_operator, street_operator):
+def test_category_handled_by_the_street_routes_new_reports_there(town, grid_worker, centre_operator, street_operator,
+                                                                 case_at):
     town.category.handling_level = "street"
     town.category.save()
     case = case_at(S.REPORTED)
