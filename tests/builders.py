@@ -24,11 +24,12 @@ MAIN_PATH = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.HANDLED, S.C
 
 
 def advance(case: Case, to: str, *, town: Any, centre_operator: Any, dept_officer: Any,
-            unit: Any = None, co_handlers: Sequence[Any] = (), result: str = "done", photos: Sequence[Any] = (),
-            extension: tuple[int, str] | None = None, times: Mapping[str, dt.datetime] | None = None) -> Case:
-    """Moves a reported case along the main path up to status `to`, through the services.
+            unit: Any = None, co_handlers: Sequence[Any] = (), result: str = "done",
+            handled_photos: Sequence[Any] = (), extension: tuple[int, str] | None = None,
+            times: Mapping[str, dt.datetime] | None = None) -> Case:
+    """Moves a case along the main path from its status up to status `to`, through the services.
     The dispatch goes to `unit` (the town's unit unless given) with `co_handlers`; the handled
-    report says `result` and carries `photos`; `extension` (days, reason) is asked for by the
+    report says `result` and carries `handled_photos`; `extension` (days, reason) is asked for by the
     unit once it has signed for the case and stays pending; `times` maps a status to when the
     step into it happens (a step not named happens now)."""
     when = dict(times or {})
@@ -47,13 +48,17 @@ def advance(case: Case, to: str, *, town: Any, centre_operator: Any, dept_office
                                                       co_handlers=co_handlers, at=when.get(S.DISPATCHED))),
         (S.IN_PROGRESS, sign_for),
         (S.HANDLED, lambda: services.case_report_handled(case_id=case.pk, actor=dept_officer, result=result,
-                                                         photos=photos, at=when.get(S.HANDLED))),
+                                                         photos=handled_photos, at=when.get(S.HANDLED))),
         (S.CLOSED, lambda: services.case_verify(case_id=case.pk, actor=centre_operator, passed=True,
                                                 at=when.get(S.CLOSED))),
     ]
-    if to == S.REPORTED:
-        return case
-    for status, step in path:
+    # From where the case stands: a case already accepted is dispatched next, not accepted again.
+    done = MAIN_PATH.index(case.status)
+    if MAIN_PATH.index(to) <= done:
+        if to == case.status:
+            return case
+        raise ValueError(f"{case.status} is past {to}")
+    for status, step in path[done:]:
         case = step()
         if status == to:
             return case
@@ -61,19 +66,20 @@ def advance(case: Case, to: str, *, town: Any, centre_operator: Any, dept_office
 
 
 def case_at(status: str, *, town: Any, reporter: Any, centre_operator: Any, dept_officer: Any,
-            unit: Any = None, co_handlers: Sequence[Any] = (), result: str = "done", photos: Sequence[Any] = (),
-            extension: tuple[int, str] | None = None, times: Mapping[str, dt.datetime] | None = None,
-            **report: Any) -> Case:
-    """A case of the town's first cell (unless `report` says where), filed by `reporter`
-    (at times[REPORTED] when given) and moved to `status`; the options are advance()'s."""
+            unit: Any = None, co_handlers: Sequence[Any] = (), result: str = "done",
+            handled_photos: Sequence[Any] = (), extension: tuple[int, str] | None = None,
+            times: Mapping[str, dt.datetime] | None = None, **report: Any) -> Case:
+    """A case of the town's first cell (unless `report` says where), filed by `reporter` with
+    the `report` fields (photos among them: the report's own), at times[REPORTED] when given,
+    and moved to `status`; the other options are advance()'s."""
     values: dict[str, Any] = {"category": town.category, "location": centre_of(0, 0), "description": "占道经营的摊位"}
     values.update(report)
     if times and S.REPORTED in times:
         values["at"] = times[S.REPORTED]
     case = services.case_report(actor=reporter, **values)
     return advance(case, status, town=town, centre_operator=centre_operator, dept_officer=dept_officer,
-                   unit=unit, co_handlers=co_handlers, result=result, photos=photos, extension=extension,
-                   times=times)
+                   unit=unit, co_handlers=co_handlers, result=result, handled_photos=handled_photos,
+                   extension=extension, times=times)
 
 
 def api_client(user: Any | None, language: str | None = "en", *, token: bool = False,

@@ -80,7 +80,7 @@ def test_dispatched_with_co_handler_and_pending_extension(case_at, town, grid_wo
 
 
 def test_closed_after_rework_and_evaluated(case_at, town, grid_worker, centre_operator, dept_officer):
-    case = case_at(S.HANDLED, result="已清理", photos=[jpeg()])
+    case = case_at(S.HANDLED, result="已清理", handled_photos=[jpeg()])
     services.case_verify(case_id=case.pk, actor=centre_operator, passed=False, note="仍有摊位")
     services.case_report_handled(case_id=case.pk, actor=dept_officer, result="已清理")
     services.case_verify(case_id=case.pk, actor=centre_operator, passed=True)

@@ -10,18 +10,15 @@ import pytest
 from cases import services
 from cases.models import Case, CaseEvent, Notification, Supervision
 from tests.builders import api_client
-from tests.factories import centre_of
 
 BJ = dt.timezone(dt.timedelta(hours=8))
 MONDAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=BJ)  # sign for by 14:00, handle by Thu 26 17:00
 
 
 @pytest.fixture
-def dispatched(town, grid_worker, centre_operator) -> Case:
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="x", at=MONDAY - dt.timedelta(hours=1))
-    services.case_accept(case_id=case.pk, actor=centre_operator, at=MONDAY)
-    return services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit, at=MONDAY)
+def dispatched(case_at) -> Case:
+    return case_at(Case.Status.DISPATCHED, times={Case.Status.REPORTED: MONDAY - dt.timedelta(hours=1),
+                                                  Case.Status.ACCEPTED: MONDAY, Case.Status.DISPATCHED: MONDAY})
 
 
 def test_unsigned_case_is_escalated_once_however_often_the_job_runs(dispatched, dept_officer, supervisor):
