@@ -210,10 +210,12 @@ def file_case(town: Town, grid_worker) -> Callable[..., Any]:
 
 @pytest.fixture
 def case_at(request, town: Town) -> Callable[..., Any]:
-    """case_at(status, reporter=None, **report): a case of cell A filed by the grid worker
-    (or `reporter`) and moved along the main path to `status` through the services
-    (tests.builders). Asks for the centre operator and the department officer only when the
-    path goes through their steps, so a test's world holds no one it did not need before."""
+    """case_at(status, reporter=None, **options): a case of cell A filed by the grid worker
+    (or `reporter`) and moved along the main path to `status` through the services; the
+    options are tests.builders.case_at's (the report's own fields, unit, co_handlers, result,
+    handled_photos, a pending extension, times). Asks for the centre operator and the
+    department officer only when the path goes through their steps, so a test's world holds
+    no one it did not need before."""
     from tests.builders import MAIN_PATH
     from tests.builders import case_at as build
 
@@ -231,7 +233,8 @@ def case_at(request, town: Town) -> Callable[..., Any]:
 
 @pytest.fixture
 def api_client() -> Callable[..., Any]:
-    """api_client(user): an API client authenticated as the user (tests.builders)."""
+    """api_client(user, language="en", token=False, raise_request_exception=True): an API
+    client signed in as the user (tests.builders.api_client)."""
     from tests.builders import api_client as build
 
     return build
