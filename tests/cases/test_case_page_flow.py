@@ -320,7 +320,7 @@ def test_queues_are_a_bounded_number_of_queries(
         advance(case, Case.Status.DISPATCHED, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
     centre, dept = login(centre_operator), login(dept_officer)
     # The centre's adds one grouped count per filter, its top categories and one
-    # duplicate look-up for the whole page (tests/web/test_queues.py).
+    # duplicate look-up for the whole page (tests/cases/test_queue_pages.py).
     with django_assert_max_num_queries(12):
         html = centre.get(reverse("centre-queue")).text
     assert html.count('<tr class="queue-row') == 3
