@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import RoleAssignment
-from cases.models import Category, Department, DepartmentUnit
+from cases.models import Case, Category, Department, DepartmentUnit
 from grids.models import Area, GridAssignment, GridCell
 from tests.factories import (
     CategoryFactory,
@@ -185,21 +186,55 @@ def outsider(town: Town):
 
 
 @pytest.fixture
-def case_at(town: Town, grid_worker, centre_operator, dept_officer) -> Callable[..., Any]:
-    """case_at(status, **report): a case of cell A filed by the grid worker and moved along
-    the main path to `status` through the services (tests.builders)."""
+def media_in_tmp(settings, tmp_path) -> Path:
+    """Uploaded photos go to a temporary folder, not the developer's media/; the folder is
+    returned for tests that look at the files. Modules that upload use it with
+    `pytestmark = pytest.mark.usefixtures("media_in_tmp")`."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def file_case(town: Town, grid_worker) -> Callable[..., Any]:
+    """file_case(**report): a reported case in the grid worker's first cell, filed by them
+    unless `actor` says who."""
     from tests.builders import case_at as build
 
-    def make(status: str, **report: Any) -> Any:
-        return build(status, town=town, reporter=grid_worker, centre_operator=centre_operator,
-                     dept_officer=dept_officer, **report)
+    def make(**report: Any) -> Any:
+        reporter = report.pop("actor", grid_worker)
+        return build(Case.Status.REPORTED, town=town, reporter=reporter, centre_operator=None,
+                     dept_officer=None, **report)
+
+    return make
+
+
+@pytest.fixture
+def case_at(request, town: Town) -> Callable[..., Any]:
+    """case_at(status, reporter=None, **options): a case of cell A filed by the grid worker
+    (or `reporter`) and moved along the main path to `status` through the services; the
+    options are tests.builders.case_at's (the report's own fields, unit, co_handlers, result,
+    handled_photos, a pending extension, times). Asks for the centre operator and the
+    department officer only when the path goes through their steps, so a test's world holds
+    no one it did not need before."""
+    from tests.builders import MAIN_PATH
+    from tests.builders import case_at as build
+
+    def make(status: str, reporter: Any = None, **report: Any) -> Any:
+        step = MAIN_PATH.index(status)
+        return build(
+            status, town=town, reporter=reporter or request.getfixturevalue("grid_worker"),
+            centre_operator=request.getfixturevalue("centre_operator") if step >= 1 else None,
+            dept_officer=request.getfixturevalue("dept_officer") if step >= 3 else None,
+            **report,
+        )
 
     return make
 
 
 @pytest.fixture
 def api_client() -> Callable[..., Any]:
-    """api_client(user): an API client authenticated as the user (tests.builders)."""
+    """api_client(user, language="en", token=False, raise_request_exception=True): an API
+    client signed in as the user (tests.builders.api_client)."""
     from tests.builders import api_client as build
 
     return build

@@ -20,8 +20,8 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from cases import services
 from cases.models import Case
+from tests.builders import api_client
 from tests.factories import UserFactory, centre_of
 
 BIG = 99999999999999999999
@@ -70,6 +70,9 @@ RAW_BODIES = [
 ]
 
 
+S = Case.Status
+
+
 @dataclass
 class Fixture:
     users: dict[str, Any]
@@ -77,27 +80,15 @@ class Fixture:
 
 
 @pytest.fixture
-def world(town, grid_worker, centre_operator, dept_officer, supervisor) -> Fixture:
-    def report(category=town.category) -> Case:
-        return services.case_report(actor=grid_worker, category=category, location=centre_of(0, 0),
-                                    description="占道经营")
-
-    def to_progress() -> Case:
-        case = report()
-        services.case_accept(case_id=case.pk, actor=centre_operator)
-        services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit, co_handlers=[town.other_unit])
-        return services.case_sign_for(case_id=case.pk, actor=dept_officer)
-
-    reported, spot = report(), report(town.spot_category)
-    accepted = services.case_accept(case_id=report().pk, actor=centre_operator)
-    dispatched = services.case_dispatch(case_id=services.case_accept(case_id=report().pk, actor=centre_operator).pk,
-                                        actor=centre_operator, unit=town.unit)
-    in_progress = to_progress()
-    extension = to_progress()
-    services.case_request_extension(case_id=extension.pk, actor=dept_officer, days=2, reason="需协调")
-    handled = services.case_report_handled(case_id=to_progress().pk, actor=dept_officer, result="已处理")
-    closed = services.case_verify(case_id=services.case_report_handled(
-        case_id=to_progress().pk, actor=dept_officer, result="已处理").pk, actor=centre_operator, passed=True)
+def world(town, grid_worker, centre_operator, dept_officer, supervisor, case_at) -> Fixture:
+    co = {"co_handlers": [town.other_unit]}  # so that the co-handler's action has a case to act on
+    reported, spot = case_at(S.REPORTED), case_at(S.REPORTED, category=town.spot_category)
+    accepted = case_at(S.ACCEPTED)
+    dispatched = case_at(S.DISPATCHED)
+    in_progress = case_at(S.IN_PROGRESS, **co)
+    extension = case_at(S.IN_PROGRESS, extension=(2, "需协调"), **co)
+    handled = case_at(S.HANDLED, result="已处理", **co)
+    closed = case_at(S.CLOSED, result="已处理", **co)
     co_officer = UserFactory(username="dept_hb")
     co_officer.role_assignments.create(role="department_staff", unit=town.other_unit)
     return Fixture(
@@ -143,12 +134,6 @@ LIST_QUERIES = {
 }
 
 
-def _client(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    client.force_authenticate(user)
-    return client
-
-
 def _body(fields: dict[str, str], world: Fixture) -> str:
     units = {"{unit}": str(world.cases["in_progress"].unit_id), "{other_unit}": str(_other_unit(world)),
              "{accepted}": str(world.cases["accepted"].pk)}
@@ -189,7 +174,7 @@ def _requests(world: Fixture) -> Iterator[tuple[str, str, str, str, bytes | str,
 
 
 def test_no_malformed_input_is_a_server_error(world, django_capture_on_commit_callbacks):
-    clients = {who: _client(user) for who, user in world.users.items()}
+    clients = {who: api_client(user, raise_request_exception=False) for who, user in world.users.items()}
     clients["anonymous"] = APIClient(raise_request_exception=False)  # the token endpoint is for the signed-out
     failures: list[str] = []
     count = 0

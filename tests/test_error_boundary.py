@@ -12,15 +12,13 @@ from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case, CaseEvent
+from tests.builders import advance, api_client
 from tests.factories import UserFactory, centre_of
 
 
 def api(user=None) -> APIClient:
     # A 500 must show as a status here, not as an exception raised into the test.
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+    return api_client(user, raise_request_exception=False)
 
 
 def json_detail(response) -> str:
@@ -30,14 +28,13 @@ def json_detail(response) -> str:
 
 
 @pytest.fixture
-def reported(town, grid_worker) -> Case:
-    return services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="占道经营的摊位")
+def reported(case_at) -> Case:
+    return case_at(Case.Status.REPORTED)
 
 
 @pytest.fixture
-def accepted(reported, centre_operator) -> Case:
-    return services.case_accept(case_id=reported.pk, actor=centre_operator)
+def accepted(reported, town, centre_operator) -> Case:
+    return advance(reported, Case.Status.ACCEPTED, town=town, centre_operator=centre_operator, dept_officer=None)
 
 
 # --- the JSON parser: nesting depth and NUL -------------------------------------------
@@ -130,8 +127,7 @@ def test_nul_in_a_page_query_is_a_400_page(login, town, centre_operator, url):
 
 
 def test_nul_refusal_is_in_chinese_by_default(town, centre_operator):
-    client = APIClient(raise_request_exception=False)
-    client.force_authenticate(centre_operator)
+    client = api_client(centre_operator, language=None, raise_request_exception=False)
     response = client.get("/api/cases/?cell=%00")
     assert response.status_code == 400
     assert "空字符" in response.json()["detail"]
@@ -242,8 +238,7 @@ def test_a_fractional_duplicate_of_does_not_merge_into_the_case_it_rounds_to(rep
     ("days", 99999999999999999999), ("days", 1e30), ("days", 2.5), ("days", -99999999999999999999),
 ])
 def test_extension_days_out_of_range_is_400(field, value, town, accepted, centre_operator, dept_officer):
-    services.case_dispatch(case_id=accepted.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=accepted.pk, actor=dept_officer)
+    advance(accepted, Case.Status.IN_PROGRESS, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
     response = api(dept_officer).post(f"/api/cases/{accepted.pk}/request-extension/",
                                       {field: value, "reason": "需要更多时间"}, format="json")
     assert response.status_code == 400, response.content[:300]
@@ -253,10 +248,8 @@ def test_extension_days_out_of_range_is_400(field, value, town, accepted, centre
 
 @pytest.mark.parametrize("value", [99999999999999999999, 1e30, 4.5, 0, 6, "五"])
 def test_satisfaction_out_of_range_is_400(value, town, accepted, centre_operator, dept_officer):
-    services.case_dispatch(case_id=accepted.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=accepted.pk, actor=dept_officer)
-    services.case_report_handled(case_id=accepted.pk, actor=dept_officer, result="已处理")
-    services.case_verify(case_id=accepted.pk, actor=centre_operator, passed=True)
+    advance(accepted, Case.Status.CLOSED, town=town, centre_operator=centre_operator, dept_officer=dept_officer,
+            result="已处理")
     response = api(centre_operator).post(f"/api/cases/{accepted.pk}/evaluate/", {"satisfaction": value},
                                          format="json")
     assert response.status_code == 400, response.content[:300]

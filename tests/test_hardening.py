@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
-from cases import services
+from cases.models import Case
 from governance.settings import _tile_origin
-from tests.factories import UserFactory, centre_of
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "wangge.example.gov.cn"
@@ -253,22 +253,17 @@ def assert_no_inline_code(response) -> None:
 
 
 @pytest.fixture
-def web(town, grid_worker, centre_operator, dept_officer, supervisor, verify_otp):
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
+def web(town, grid_worker, centre_operator, dept_officer, supervisor, login, case_at):
+    case = case_at(Case.Status.REPORTED)
     admin = UserFactory(username="csp_root", is_staff=True, is_superuser=True)
-
-    def client_for(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return verify_otp(client, user)  # supervisors and admins pass their second factor
-
+    # login: supervisors and admins pass their second factor.
     return {
-        "grid_worker": (client_for(grid_worker), ["/", reverse("case-report"), reverse("my-reports")]),
-        "centre_operator": (client_for(centre_operator), [reverse("centre-queue"), reverse("case-detail", args=[case.pk])]),
-        "dept_officer": (client_for(dept_officer), [reverse("unit-queue")]),
-        "supervisor": (client_for(supervisor), [reverse("supervisor-map"), reverse("supervisor-counts"),
-                                                reverse("supervisor-dashboard"), reverse("supervisor-overdue")]),
-        "admin": (client_for(admin), [
+        "grid_worker": (login(grid_worker), ["/", reverse("case-report"), reverse("my-reports")]),
+        "centre_operator": (login(centre_operator), [reverse("centre-queue"), reverse("case-detail", args=[case.pk])]),
+        "dept_officer": (login(dept_officer), [reverse("unit-queue")]),
+        "supervisor": (login(supervisor), [reverse("supervisor-map"), reverse("supervisor-counts"),
+                                           reverse("supervisor-dashboard"), reverse("supervisor-overdue")]),
+        "admin": (login(admin), [
             reverse("admin:index"), reverse("admin:grids_gridcell_change", args=[town.cells[0].pk]),
             reverse("admin:grids_area_change", args=[town.community.pk]),
             reverse("admin:cases_case_change", args=[case.pk]), reverse("api-docs"),

@@ -10,19 +10,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
-from rest_framework.test import APIClient
 
 from access.errors import InvalidInput
 from cases import services
 from cases.models import Attachment, Case
+from tests.builders import api_client
 from tests.factories import centre_of
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
 
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 def encoded(fmt: str, *, mode: str = "RGB", size: tuple[int, int] = (64, 48), **save: object) -> bytes:
@@ -38,8 +36,7 @@ def as_jpeg(content: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
 
 
 def post_report(user, photo: SimpleUploadedFile):
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
+    client = api_client(user)
     point = centre_of(0, 0)
     data = {"category": "0301", "description": "井盖缺失", "lon": point.x, "lat": point.y, "photos": [photo]}
     return client.post("/api/cases/", data, format="multipart")

@@ -26,10 +26,10 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from access.models import RoleAssignment
-from cases import services
-from cases.models import Category, Notification
+from cases.models import Case, Category, Notification
 from grids.models import GridAssignment
 from risk.models import PatrolTask
+from tests.builders import case_at
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of
 
@@ -290,10 +290,8 @@ def world(town, verify_otp) -> World:
     }
     GridAssignment.objects.create(worker=people[GW_A], cell=town.cells[0])
     GridAssignment.objects.create(worker=people[GW_B], cell=town.cells[4])
-    case = services.case_report(actor=people[GW_A], category=town.category, location=centre_of(0, 0),
-                                description="matrix", photos=[jpeg()], reporter_phone="13812345678")
-    services.case_accept(case_id=case.pk, actor=people[C_COMMUNITY])
-    services.case_dispatch(case_id=case.pk, actor=people[C_COMMUNITY], unit=town.unit)
+    case = case_at(Case.Status.DISPATCHED, town=town, reporter=people[GW_A], centre_operator=people[C_COMMUNITY],
+                   dept_officer=None, description="matrix", photos=[jpeg()], reporter_phone="13812345678")
     note = Notification.objects.create(recipient=people[GW_A], case=case, kind=Notification.Kind.ACTION_NEEDED,
                                        key="matrix", created_at=timezone.now())
     task = PatrolTask.objects.create(cell=town.cells[0], title="matrix", due_date=timezone.localdate())

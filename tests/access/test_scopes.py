@@ -16,8 +16,10 @@ from access.models import RoleAssignment
 from access.roles import roles_of
 from access.scopes import rebuild_scope_groups, scope_group_name
 from cases import services
+from cases.models import Case
 from grids.models import GridAssignment
-from tests.factories import UserFactory, centre_of
+from tests.builders import advance
+from tests.factories import UserFactory
 
 
 def _fresh(user):
@@ -32,8 +34,8 @@ def _api(user) -> Client:
 
 
 @pytest.fixture
-def case(town, grid_worker):
-    return services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
+def case(case_at):
+    return case_at(Case.Status.REPORTED)
 
 
 def test_role_assignment_puts_the_person_in_the_scope_group_with_the_grant(town, centre_operator):
@@ -142,8 +144,7 @@ def test_rebuild_regrants_a_scope_whose_place_was_replaced(town, centre_operator
 
 
 def test_unit_staff_keep_seeing_a_case_their_unit_held_but_cannot_act_on_it(town, case, centre_operator, dept_officer):
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    advance(case, Case.Status.DISPATCHED, town=town, centre_operator=centre_operator, dept_officer=None)
     services.case_reassign(case_id=case.pk, actor=centre_operator, unit=town.other_unit, reason="not ours")
     client = _api(dept_officer)
     assert client.get(f"/api/cases/{case.pk}/").status_code == 200
@@ -152,8 +153,7 @@ def test_unit_staff_keep_seeing_a_case_their_unit_held_but_cannot_act_on_it(town
 
 
 def test_staff_of_a_unit_that_never_held_the_case_get_404(town, case, centre_operator):
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    advance(case, Case.Status.DISPATCHED, town=town, centre_operator=centre_operator, dept_officer=None)
     other = UserFactory()
     RoleAssignment.objects.create(user=other, role=RoleAssignment.Role.DEPARTMENT_STAFF, unit=town.other_unit)
     client = _api(other)
@@ -161,11 +161,10 @@ def test_staff_of_a_unit_that_never_held_the_case_get_404(town, case, centre_ope
     assert client.post(f"/api/cases/{case.pk}/sign-for/").status_code == 404
 
 
-def test_photos_are_only_reachable_through_the_case_access_check(town, grid_worker, outsider):
+def test_photos_are_only_reachable_through_the_case_access_check(town, grid_worker, outsider, case_at):
     from tests.cases.photos import jpeg
 
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="x", photos=[jpeg()])
+    case = case_at(Case.Status.REPORTED, photos=[jpeg()])
     attachment = case.attachments.get()
     url = _api(grid_worker).get(f"/api/cases/{case.pk}/").json()["attachments"][0]["url"]
     assert url == f"/cases/{case.pk}/photos/{attachment.pk}/"
@@ -182,8 +181,7 @@ def test_whoever_holds_the_grant_is_told_including_hand_made_groups(town, case, 
     assign_perm("cases.handle_cases", night_shift, town.unit)
     clerk = UserFactory()
     clerk.groups.add(night_shift)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    dispatched = services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    dispatched = advance(case, Case.Status.DISPATCHED, town=town, centre_operator=centre_operator, dept_officer=None)
     event = dispatched.events.latest("id")
     services.notify_next_actors(event_id=event.pk)
     assert Notification.objects.filter(recipient=clerk, case=case).exists()

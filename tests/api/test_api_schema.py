@@ -4,17 +4,11 @@ that had to change to keep the promise."""
 from __future__ import annotations
 
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cases.models import Notification
 from tests.api.openapi import served_schema
+from tests.builders import api_client
 from tests.factories import UserFactory
-
-
-def client_for(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
 
 
 def test_the_schema_names_the_filters_and_errors_it_is_tested_with():
@@ -51,11 +45,11 @@ def test_the_schema_says_which_case_fields_may_be_blank_or_null():
 def test_an_api_url_no_route_matches_is_a_json_404(town, grid_worker):
     # A float where the case id goes matches no route: the API's JSON, not the people's page.
     for url in ("/api/cases/1.5/", "/api/cases/1.5/timeline/", "/api/categories/a%2Fb/", "/api/nothing-here/"):
-        response = client_for(grid_worker).get(url)
+        response = api_client(grid_worker).get(url)
         assert response.status_code == 404, url
         assert response["Content-Type"] == "application/json", url
         assert response.json() == {"detail": "Not found."}, url
-    page = client_for(grid_worker).get("/nothing-here/")
+    page = api_client(grid_worker).get("/nothing-here/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
 
 
@@ -72,7 +66,7 @@ def test_unread_0_lists_every_notification_as_the_page_does(town, grid_worker):
                                          key="b", created_at=timezone.now())
     Notification.objects.create(recipient=other, case=case, kind=Notification.Kind.OVERDUE, key="c",
                                 created_at=timezone.now())
-    client = client_for(grid_worker)
+    client = api_client(grid_worker)
 
     def ids(query: str) -> set[int]:
         return {n["id"] for n in client.get(f"/api/notifications/{query}").json()["results"]}
@@ -83,7 +77,7 @@ def test_unread_0_lists_every_notification_as_the_page_does(town, grid_worker):
 
 def test_an_unknown_status_in_the_case_list_filter_is_400(town, grid_worker):
     # It listed nothing before, as if no case were in that state.
-    client = client_for(grid_worker)
+    client = api_client(grid_worker)
     assert client.get("/api/cases/?status=reported,accepted").status_code == 200
     response = client.get("/api/cases/?status=reported,opened")
     assert response.status_code == 400

@@ -182,42 +182,22 @@ def personas(town, grid_worker, centre_operator, dept_officer, supervisor) -> li
 
 
 @pytest.fixture
-def rows(town, grid_worker, centre_operator, dept_officer, supervisor) -> Iterator[Rows]:
+def rows(town, grid_worker, centre_operator, dept_officer, supervisor, case_at) -> Iterator[Rows]:
     """Cases in several states, a timeline with every kind of row, notifications."""
-
-    def report(col: int = 0, row: int = 0, **kwargs: Any) -> Case:
-        return services.case_report(**{"actor": grid_worker, "category": town.category, "location": centre_of(col, row),
-                                       "description": "人行道被摊位占用", **kwargs})
-
-    reported = report(address="县前街 1 号", reporter_name="王小明", reporter_phone="13912345678")
-    duplicate = report()
-    accepted = report(1, 0)
-    services.case_accept(case_id=accepted.pk, actor=centre_operator)
-    rejected = report(photos=[jpeg()])
+    S = Case.Status
+    reported = case_at(S.REPORTED, address="县前街 1 号", reporter_name="王小明", reporter_phone="13912345678")
+    duplicate = case_at(S.REPORTED)
+    accepted = case_at(S.ACCEPTED, location=centre_of(1, 0))
+    rejected = case_at(S.REPORTED, photos=[jpeg()])
     services.case_reject(case_id=rejected.pk, actor=centre_operator, reason="重复", kind=Case.RejectKind.DUPLICATE,
                          duplicate_of=reported.pk)
-    dispatched = report()
-    services.case_accept(case_id=dispatched.pk, actor=centre_operator)
-    services.case_dispatch(case_id=dispatched.pk, actor=centre_operator, unit=town.unit,
-                           co_handlers=[town.other_unit])
-    in_progress = report()
-    services.case_accept(case_id=in_progress.pk, actor=centre_operator)
-    services.case_dispatch(case_id=in_progress.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=in_progress.pk, actor=dept_officer)
-    services.case_request_extension(case_id=in_progress.pk, actor=dept_officer, days=2, reason="等待材料")
-    handled = report()
-    services.case_accept(case_id=handled.pk, actor=centre_operator)
-    services.case_dispatch(case_id=handled.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=handled.pk, actor=dept_officer)
-    services.case_report_handled(case_id=handled.pk, actor=dept_officer, result="已清理", photos=[jpeg()])
-    closed = report(1, 1, actor=centre_operator)  # not the grid worker's cell: the centre files it
-    services.case_accept(case_id=closed.pk, actor=centre_operator)
-    services.case_dispatch(case_id=closed.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=closed.pk, actor=dept_officer)
-    services.case_report_handled(case_id=closed.pk, actor=dept_officer, result="已清理")
-    services.case_verify(case_id=closed.pk, actor=centre_operator, passed=True)
-    self_resolved = services.case_resolve_on_spot(case_id=report(category=town.spot_category).pk, actor=grid_worker,
-                                                  note="已清理", photos=[jpeg()])
+    dispatched = case_at(S.DISPATCHED, co_handlers=[town.other_unit])
+    in_progress = case_at(S.IN_PROGRESS, extension=(2, "等待材料"))
+    handled = case_at(S.HANDLED, result="已清理", handled_photos=[jpeg()])
+    # Not the grid worker's cell: the centre files it.
+    closed = case_at(S.CLOSED, reporter=centre_operator, location=centre_of(1, 1), result="已清理")
+    self_resolved = services.case_resolve_on_spot(case_id=case_at(S.REPORTED, category=town.spot_category).pk,
+                                                  actor=grid_worker, note="已清理", photos=[jpeg()])
     elsewhere = services.case_report(actor=None, category=town.category, location=centre_of(2, 0),
                                      description="另一个社区的案件")
     cases = [reported, duplicate, accepted, rejected, dispatched, in_progress, handled, closed, self_resolved,

@@ -17,8 +17,8 @@ from cases import services
 from cases.models import Case, CaseEvent
 from risk.models import PatrolTask
 from tests.browser.helpers import CHROMIUM, JS_ERRORS, shot, sign_in
+from tests.builders import advance
 from tests.factories import centre_of
-from tests.web.conftest import advance
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

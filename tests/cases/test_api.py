@@ -7,15 +7,9 @@ from rest_framework.test import APIClient
 
 from cases.models import Case
 from geo.coords import wgs84_to_gcj02
+from tests.builders import api_client
 from tests.cases.photos import fake_jpeg, jpeg
 from tests.factories import centre_of
-
-
-def client_for(user) -> APIClient:
-    # English, so tests can read messages; the Chinese rendering is tested with the UI.
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
 
 
 def file_report(client, **extra):
@@ -25,11 +19,11 @@ def file_report(client, **extra):
 
 
 def test_thin_flow_over_http(town, grid_worker, centre_operator, dept_officer):
-    created = file_report(client_for(grid_worker), photos=[jpeg()])
+    created = file_report(api_client(grid_worker), photos=[jpeg()])
     assert created.status_code == 201, created.json()
     case_id = created.json()["id"]
     assert created.json()["grid_cell"] == town.cells[0].code
-    centre, dept = client_for(centre_operator), client_for(dept_officer)
+    centre, dept = api_client(centre_operator), api_client(dept_officer)
     assert centre.post(f"/api/cases/{case_id}/accept/").status_code == 200
     dispatched = centre.post(f"/api/cases/{case_id}/dispatch/", {})  # proposes the default unit
     assert dispatched.status_code == 200 and dispatched.json()["unit"] == town.unit.pk
@@ -45,8 +39,8 @@ def test_thin_flow_over_http(town, grid_worker, centre_operator, dept_officer):
 
 
 def test_illegal_transition_is_409_naming_allowed_actions(town, grid_worker, centre_operator):
-    case_id = file_report(client_for(grid_worker)).json()["id"]
-    response = client_for(centre_operator).post(f"/api/cases/{case_id}/dispatch/", {})
+    case_id = file_report(api_client(grid_worker)).json()["id"]
+    response = api_client(centre_operator).post(f"/api/cases/{case_id}/dispatch/", {})
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "invalid_transition"
@@ -54,15 +48,15 @@ def test_illegal_transition_is_409_naming_allowed_actions(town, grid_worker, cen
 
 
 def test_missing_reason_is_400(town, grid_worker, centre_operator):
-    case_id = file_report(client_for(grid_worker)).json()["id"]
-    response = client_for(centre_operator).post(f"/api/cases/{case_id}/reject/", {"reason": ""})
+    case_id = file_report(api_client(grid_worker)).json()["id"]
+    response = api_client(centre_operator).post(f"/api/cases/{case_id}/reject/", {"reason": ""})
     assert response.status_code == 400
     assert "reason" in response.json()["detail"]
 
 
 def test_outsider_gets_404_for_case_and_actions(town, grid_worker, outsider):
-    case_id = file_report(client_for(grid_worker)).json()["id"]
-    other = client_for(outsider)
+    case_id = file_report(api_client(grid_worker)).json()["id"]
+    other = api_client(outsider)
     assert other.get(f"/api/cases/{case_id}/").status_code == 404
     assert other.post(f"/api/cases/{case_id}/accept/").status_code == 404
     assert other.get("/api/cases/999999/").status_code == 404
@@ -71,8 +65,8 @@ def test_outsider_gets_404_for_case_and_actions(town, grid_worker, outsider):
 
 
 def test_visible_role_without_right_gets_403(town, grid_worker, supervisor):
-    case_id = file_report(client_for(grid_worker)).json()["id"]
-    response = client_for(supervisor).post(f"/api/cases/{case_id}/accept/")
+    case_id = file_report(api_client(grid_worker)).json()["id"]
+    response = api_client(supervisor).post(f"/api/cases/{case_id}/accept/")
     assert response.status_code == 403
     assert Case.objects.get(pk=case_id).status == Case.Status.REPORTED
 
@@ -82,7 +76,7 @@ def test_anonymous_is_refused(town):
 
 
 def test_resubmitted_report_with_same_client_key_returns_first(town, grid_worker):
-    client = client_for(grid_worker)
+    client = api_client(grid_worker)
     first = file_report(client, client_key="k-123")
     second = file_report(client, client_key="k-123")
     assert (first.status_code, second.status_code) == (201, 200)
@@ -93,7 +87,7 @@ def test_resubmitted_report_with_same_client_key_returns_first(town, grid_worker
 def test_gcj02_input_lands_in_right_cell(town, centre_operator):
     wgs = centre_of(1, 1)  # not one of grid_worker's cells: the centre files anywhere
     lon, lat = wgs84_to_gcj02(wgs.x, wgs.y)
-    response = file_report(client_for(centre_operator), lon=float(lon), lat=float(lat), coord_system="gcj02")
+    response = file_report(api_client(centre_operator), lon=float(lon), lat=float(lat), coord_system="gcj02")
     assert response.status_code == 201
     assert response.json()["grid_cell"] == town.cells[3].code
     assert abs(response.json()["lon"] - wgs.x) < 1e-6
@@ -112,14 +106,14 @@ def test_gcj02_input_lands_in_right_cell(town, centre_operator):
     ],
 )
 def test_bad_report_is_400_with_message(town, grid_worker, extra, needle):
-    response = file_report(client_for(grid_worker), **extra)
+    response = file_report(api_client(grid_worker), **extra)
     assert response.status_code == 400
     assert needle in response.content.decode()
     assert Case.objects.count() == 0
 
 
 def test_fake_image_is_400_and_oversize_is_413(town, grid_worker, settings):
-    client = client_for(grid_worker)
+    client = api_client(grid_worker)
     assert file_report(client, photos=[fake_jpeg()]).status_code == 400
     settings.MAX_UPLOAD_BYTES = 100
     response = file_report(client, photos=[jpeg(size=(200, 200))])
@@ -128,7 +122,7 @@ def test_fake_image_is_400_and_oversize_is_413(town, grid_worker, settings):
 
 
 def test_list_query_count_does_not_grow_with_cases(town, grid_worker, django_assert_max_num_queries):
-    client = client_for(grid_worker)
+    client = api_client(grid_worker)
     for i in range(5):
         file_report(client, client_key=f"qc-{i}")
     with django_assert_max_num_queries(6):
@@ -137,7 +131,7 @@ def test_list_query_count_does_not_grow_with_cases(town, grid_worker, django_ass
 
 
 def test_openapi_schema_renders(town, grid_worker):
-    response = client_for(grid_worker).get("/api/schema/")
+    response = api_client(grid_worker).get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/cases/{id}/dispatch/" in response.content
 

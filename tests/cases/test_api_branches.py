@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from rest_framework.test import APIClient
-
 from cases import services
 from cases.models import Case
-from tests.factories import centre_of
+from tests.builders import api_client
+
+S = Case.Status
 
 
-def client_for(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
-
-
-def new_case(town, grid_worker) -> Case:
-    return services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-
-
-def test_reject_as_duplicate_over_http(town, grid_worker, centre_operator):
-    first, second = new_case(town, grid_worker), new_case(town, grid_worker)
-    centre = client_for(centre_operator)
+def test_reject_as_duplicate_over_http(case_at, town, grid_worker, centre_operator):
+    first, second = case_at(S.REPORTED), case_at(S.REPORTED)
+    centre = api_client(centre_operator)
     missing = centre.post(f"/api/cases/{second.pk}/reject/", {"reason": "重复", "kind": "duplicate"})
     assert missing.status_code == 400 and missing.json()["field"] == "duplicate_of"
     bad_kind = centre.post(f"/api/cases/{second.pk}/reject/", {"reason": "重复", "kind": "spam"})
@@ -32,9 +22,10 @@ def test_reject_as_duplicate_over_http(town, grid_worker, centre_operator):
     assert (done.json()["status"], done.json()["duplicate_of"]) == ("rejected", first.pk)
 
 
-def test_escalate_over_http_and_the_community_loses_the_action(town, grid_worker, centre_operator, street_operator):
-    case = new_case(town, grid_worker)
-    community, street = client_for(centre_operator), client_for(street_operator)
+def test_escalate_over_http_and_the_community_loses_the_action(town, grid_worker, centre_operator, street_operator,
+                                                               case_at):
+    case = case_at(S.REPORTED)
+    community, street = api_client(centre_operator), api_client(street_operator)
     assert "escalate" in community.get(f"/api/cases/{case.pk}/").json()["allowed_actions"]
     response = community.post(f"/api/cases/{case.pk}/escalate/", {"note": "需街道协调"})
     assert response.status_code == 200 and response.json()["centre"] == town.street.code
@@ -42,12 +33,9 @@ def test_escalate_over_http_and_the_community_loses_the_action(town, grid_worker
     assert street.post(f"/api/cases/{case.pk}/accept/").status_code == 200
 
 
-def test_extension_round_trip_over_http(town, grid_worker, centre_operator, dept_officer):
-    case = new_case(town, grid_worker)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=case.pk, actor=dept_officer)
-    dept, centre = client_for(dept_officer), client_for(centre_operator)
+def test_extension_round_trip_over_http(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.IN_PROGRESS)
+    dept, centre = api_client(dept_officer), api_client(centre_operator)
     assert dept.post(f"/api/cases/{case.pk}/request-extension/", {"days": 40, "reason": "x"}).status_code == 400
     asked = dept.post(f"/api/cases/{case.pk}/request-extension/", {"days": 2, "reason": "需协调"})
     assert asked.status_code == 200 and asked.json()["pending_extension"]["days"] == 2
@@ -59,13 +47,9 @@ def test_extension_round_trip_over_http(town, grid_worker, centre_operator, dept
     assert centre.post(f"/api/cases/{case.pk}/approve-extension/").status_code == 409
 
 
-def test_evaluate_and_reopen_over_http(town, grid_worker, centre_operator, dept_officer):
-    case = new_case(town, grid_worker)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=case.pk, actor=dept_officer)
-    services.case_report_handled(case_id=case.pk, actor=dept_officer, result="done")
-    worker, centre = client_for(grid_worker), client_for(centre_operator)
+def test_evaluate_and_reopen_over_http(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.HANDLED)
+    worker, centre = api_client(grid_worker), api_client(centre_operator)
     assert worker.post(f"/api/cases/{case.pk}/evaluate/", {"satisfaction": 5}).status_code == 409  # not closed
     services.case_verify(case_id=case.pk, actor=centre_operator, passed=True)
     assert worker.post(f"/api/cases/{case.pk}/evaluate/", {"satisfaction": 0}).status_code == 400
@@ -76,25 +60,22 @@ def test_evaluate_and_reopen_over_http(town, grid_worker, centre_operator, dept_
     assert reopened.status_code == 200 and reopened.json()["status"] == "accepted"
 
 
-def test_outsider_gets_404_on_every_new_action(town, grid_worker, outsider):
-    case = new_case(town, grid_worker)
-    other = client_for(outsider)
+def test_outsider_gets_404_on_every_new_action(case_at, town, grid_worker, outsider):
+    case = case_at(S.REPORTED)
+    other = api_client(outsider)
     for action in ["escalate", "request-extension", "approve-extension", "deny-extension", "evaluate", "reopen"]:
         assert other.post(f"/api/cases/{case.pk}/{action}/", {}).status_code == 404, action
 
 
-def test_case_list_filters(town, grid_worker, centre_operator, dept_officer):
+def test_case_list_filters(case_at, town, grid_worker, centre_operator, dept_officer):
     import datetime as dt
 
     from django.utils import timezone
 
-    old = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                               description="x", at=timezone.now() - dt.timedelta(days=20))
-    services.case_accept(case_id=old.pk, actor=centre_operator, at=timezone.now() - dt.timedelta(days=20))
-    services.case_dispatch(case_id=old.pk, actor=centre_operator, unit=town.unit,
-                           at=timezone.now() - dt.timedelta(days=20))
-    fresh = new_case(town, grid_worker)
-    api = client_for(centre_operator)
+    long_ago = timezone.now() - dt.timedelta(days=20)
+    old = case_at(S.DISPATCHED, times=dict.fromkeys((S.REPORTED, S.ACCEPTED, S.DISPATCHED), long_ago))
+    fresh = case_at(S.REPORTED)
+    api = api_client(centre_operator)
 
     def ids(query: str) -> list[int]:
         response = api.get(f"/api/cases/?{query}")

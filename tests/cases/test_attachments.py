@@ -16,10 +16,7 @@ from cases.models import Attachment, Case
 from tests.cases.photos import fake_jpeg
 from tests.factories import centre_of
 
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 def sideways_phone_photo() -> SimpleUploadedFile:

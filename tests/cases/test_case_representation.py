@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.test import APIRequestFactory
 
 from access.models import RoleAssignment
 from cases import services
@@ -20,8 +20,11 @@ from cases.api.serializers import CaseDetailSerializer, CaseSerializer
 from cases.models import Case
 from cases.selectors import access_case
 from cases.workflow import available_actions as allowed_for
+from tests.builders import api_client
 from tests.cases.photos import jpeg
 from tests.factories import UserFactory, centre_of
+
+S = Case.Status
 
 
 def generic(serializer: serializers.Serializer, case: Case) -> dict:
@@ -53,44 +56,31 @@ def hb_officer(town):
     return user
 
 
-def file(town, worker, **kwargs) -> Case:
-    return services.case_report(actor=worker, category=town.category, location=centre_of(0, 0),
-                                description="人行道被摊位占用", **kwargs)
-
-
-def test_reported_with_photo_and_address(town, grid_worker, centre_operator):
-    case = file(town, grid_worker, address="县前街 1 号", photos=[jpeg()], client_key="k")
+def test_reported_with_photo_and_address(case_at, town, grid_worker, centre_operator):
+    case = case_at(S.REPORTED, address="县前街 1 号", photos=[jpeg()], client_key="k")
     for user in (grid_worker, centre_operator):
         assert_same_both_ways(case.pk, user)
 
 
-def test_reported_with_possible_duplicates_for_the_centre(town, grid_worker, centre_operator):
-    file(town, grid_worker)
-    second = file(town, grid_worker)
+def test_reported_with_possible_duplicates_for_the_centre(case_at, town, grid_worker, centre_operator):
+    case_at(S.REPORTED)
+    second = case_at(S.REPORTED)
     detail = CaseDetailSerializer(access_case(user=centre_operator, case_id=second.pk), context={
         "request": request_as(centre_operator), "allowed_actions": ["accept", "reject"]}).data
     assert len(detail["possible_duplicates"]) == 1
     assert_same_both_ways(second.pk, centre_operator)
 
 
-def test_dispatched_with_co_handler_and_pending_extension(town, grid_worker, centre_operator, dept_officer,
+def test_dispatched_with_co_handler_and_pending_extension(case_at, town, grid_worker, centre_operator, dept_officer,
                                                           hb_officer):
-    case = file(town, grid_worker)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit, co_handlers=[town.other_unit])
-    services.case_sign_for(case_id=case.pk, actor=dept_officer)
-    services.case_request_extension(case_id=case.pk, actor=dept_officer, days=2, reason="等待材料")
+    case = case_at(S.IN_PROGRESS, co_handlers=[town.other_unit], extension=(2, "等待材料"))
     services.case_report_part(case_id=case.pk, actor=hb_officer, result="已查验")
     for user in (centre_operator, dept_officer, hb_officer, grid_worker):
         assert_same_both_ways(case.pk, user)
 
 
-def test_closed_after_rework_and_evaluated(town, grid_worker, centre_operator, dept_officer):
-    case = file(town, grid_worker)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=case.pk, actor=dept_officer)
-    services.case_report_handled(case_id=case.pk, actor=dept_officer, result="已清理", photos=[jpeg()])
+def test_closed_after_rework_and_evaluated(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.HANDLED, result="已清理", handled_photos=[jpeg()])
     services.case_verify(case_id=case.pk, actor=centre_operator, passed=False, note="仍有摊位")
     services.case_report_handled(case_id=case.pk, actor=dept_officer, result="已清理")
     services.case_verify(case_id=case.pk, actor=centre_operator, passed=True)
@@ -101,9 +91,9 @@ def test_closed_after_rework_and_evaluated(town, grid_worker, centre_operator, d
         assert_same_both_ways(case.pk, user)
 
 
-def test_rejected_as_duplicate_and_resolved_on_the_spot(town, grid_worker, centre_operator):
-    original = file(town, grid_worker)
-    duplicate = file(town, grid_worker)
+def test_rejected_as_duplicate_and_resolved_on_the_spot(case_at, town, grid_worker, centre_operator):
+    original = case_at(S.REPORTED)
+    duplicate = case_at(S.REPORTED)
     services.case_reject(case_id=duplicate.pk, actor=centre_operator, reason="重复", kind=Case.RejectKind.DUPLICATE,
                          duplicate_of=original.pk)
     spot = services.case_report(actor=grid_worker, category=town.spot_category, location=centre_of(1, 0),
@@ -113,13 +103,10 @@ def test_rejected_as_duplicate_and_resolved_on_the_spot(town, grid_worker, centr
         assert_same_both_ways(case.pk, centre_operator)
 
 
-def test_the_list_is_the_same_field_by_field(town, grid_worker, centre_operator):
-    first = file(town, grid_worker)
-    services.case_accept(case_id=first.pk, actor=centre_operator)
-    services.case_dispatch(case_id=first.pk, actor=centre_operator, unit=town.unit)
-    file(town, grid_worker)
-    client = APIClient()
-    client.force_authenticate(centre_operator)
+def test_the_list_is_the_same_field_by_field(case_at, town, grid_worker, centre_operator):
+    case_at(S.DISPATCHED)
+    case_at(S.REPORTED)
+    client = api_client(centre_operator, language=None)
     listed = client.get("/api/cases/").json()["results"]
     assert len(listed) == 2
     for row in listed:

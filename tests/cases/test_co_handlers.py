@@ -4,16 +4,15 @@ unit still reports the case handled. Over the services, the API and the case pag
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from access.errors import Conflict, NotPermitted
 from access.models import RoleAssignment
 from cases import services
 from cases.models import Case, CaseEvent, CoHandler
 from cases.selectors import case_list_visible_to, unit_queue
-from tests.factories import UserFactory, centre_of
+from tests.builders import api_client
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -24,11 +23,9 @@ def hb_officer(town):
 
 
 @pytest.fixture
-def co_handled(town, grid_worker, centre_operator) -> Case:
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    return services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit,
-                                  co_handlers=[town.other_unit, town.unit])  # the lead is dropped from co
+def co_handled(town, case_at) -> Case:
+    # The lead unit named among the co-handlers too: it is dropped from them.
+    return case_at(Case.Status.DISPATCHED, co_handlers=[town.other_unit, town.unit])
 
 
 def test_co_handler_sees_queues_and_reports_its_part_once(town, co_handled, hb_officer, dept_officer):
@@ -56,16 +53,13 @@ def test_return_clears_co_handlers_and_redispatch_names_them_afresh(town, co_han
     assert not CoHandler.objects.exists()
 
 
-def test_co_handlers_over_http(town, grid_worker, centre_operator, hb_officer):
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    centre = APIClient()
-    centre.force_authenticate(centre_operator)
+def test_co_handlers_over_http(town, grid_worker, centre_operator, hb_officer, case_at, login):
+    case = case_at(Case.Status.ACCEPTED)
+    centre = api_client(centre_operator, language=None)
     body = centre.post(f"/api/cases/{case.pk}/dispatch/", {"co_handlers": [town.other_unit.pk]},
                        format="json").json()
     assert [c["unit"] for c in body["co_handlers"]] == [town.other_unit.pk]
-    web = Client(HTTP_ACCEPT_LANGUAGE="en")
-    web.force_login(hb_officer)
+    web = login(hb_officer)
     page = web.get(reverse("case-detail", args=[case.pk])).text
     assert 'data-action="report_part"' in page and 'data-action="sign_for"' not in page
     assert web.post(reverse("case-action", args=[case.pk, "report_part"]), {"result": ""}).status_code == 400

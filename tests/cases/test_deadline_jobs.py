@@ -9,18 +9,16 @@ import pytest
 
 from cases import services
 from cases.models import Case, CaseEvent, Notification, Supervision
-from tests.factories import centre_of
+from tests.builders import api_client
 
 BJ = dt.timezone(dt.timedelta(hours=8))
 MONDAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=BJ)  # sign for by 14:00, handle by Thu 26 17:00
 
 
 @pytest.fixture
-def dispatched(town, grid_worker, centre_operator) -> Case:
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="x", at=MONDAY - dt.timedelta(hours=1))
-    services.case_accept(case_id=case.pk, actor=centre_operator, at=MONDAY)
-    return services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit, at=MONDAY)
+def dispatched(case_at) -> Case:
+    return case_at(Case.Status.DISPATCHED, times={Case.Status.REPORTED: MONDAY - dt.timedelta(hours=1),
+                                                  Case.Status.ACCEPTED: MONDAY, Case.Status.DISPATCHED: MONDAY})
 
 
 def test_unsigned_case_is_escalated_once_however_often_the_job_runs(dispatched, dept_officer, supervisor):
@@ -85,15 +83,11 @@ def test_deadline_jobs_are_on_the_beat_schedule():
 
 
 def test_notifications_api_lists_mine_and_marks_read(dispatched, dept_officer, supervisor):
-    from rest_framework.test import APIClient
-
     services.cases_escalate_overdue(now=MONDAY + dt.timedelta(hours=5))
-    mine = APIClient()
-    mine.force_authenticate(dept_officer)
+    mine = api_client(dept_officer, language=None)
     listed = mine.get("/api/notifications/?unread=1").json()["results"]
     assert [(n["kind"], n["case"]) for n in listed] == [("overdue", dispatched.pk)]
     assert mine.post(f"/api/notifications/{listed[0]['id']}/read/").json()["read_at"] is not None
     assert mine.get("/api/notifications/?unread=1").json()["count"] == 0
-    theirs = APIClient()
-    theirs.force_authenticate(supervisor)
+    theirs = api_client(supervisor, language=None)
     assert theirs.post(f"/api/notifications/{listed[0]['id']}/read/").status_code == 404

@@ -9,57 +9,52 @@ from django.contrib.gis.geos import Point
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from access.errors import InvalidInput
 from cases import services
 from cases.models import Case
 from cases.selectors import possible_duplicates
+from tests.builders import api_client
 from tests.factories import centre_of
 
 # ~0.0003° of latitude is about 33 m; 0.001° about 111 m.
 HERE = centre_of(0, 0)
+S = Case.Status
 
 
 def at(dy: float) -> Point:
     return Point(HERE.x, HERE.y + dy, srid=4326)
 
 
-def file(town, worker, *, where=HERE, category=None, when=None):
-    return services.case_report(actor=worker, category=category or town.category, location=where,
-                                description="摊位占道", at=when)
-
-
-def test_nearby_recent_open_case_of_same_category_is_flagged(town, grid_worker, centre_operator):
-    first = file(town, grid_worker)
-    second = file(town, grid_worker, where=at(0.0003))
+def test_nearby_recent_open_case_of_same_category_is_flagged(case_at, town, grid_worker, centre_operator):
+    first = case_at(S.REPORTED)
+    second = case_at(S.REPORTED, location=at(0.0003))
     found = possible_duplicates(case=second, user=centre_operator)
     assert [c.pk for c in found] == [first.pk]
     assert 25 < found[0].distance_m < 40
 
 
-def test_far_old_closed_or_other_category_is_not_flagged(town, grid_worker, centre_operator):
+def test_far_old_closed_or_other_category_is_not_flagged(case_at, town, grid_worker, centre_operator):
     long_ago = timezone.now() - dt.timedelta(days=30)
-    file(town, grid_worker, where=at(0.001))  # ~111 m away
-    file(town, grid_worker, when=long_ago)  # too old
-    file(town, grid_worker, category=town.spot_category)  # another category
-    rejected = file(town, grid_worker)
+    case_at(S.REPORTED, location=at(0.001))  # ~111 m away
+    case_at(S.REPORTED, at=long_ago)  # too old
+    case_at(S.REPORTED, category=town.spot_category)  # another category
+    rejected = case_at(S.REPORTED)
     services.case_reject(case_id=rejected.pk, actor=centre_operator, reason="无效")
-    new = file(town, grid_worker)
+    new = case_at(S.REPORTED)
     assert possible_duplicates(case=new, user=centre_operator) == []
 
 
-def test_candidates_are_limited_to_what_the_user_may_see(town, grid_worker, centre_operator, outsider):
-    file(town, grid_worker)
-    second = file(town, grid_worker, where=at(0.0001))
+def test_candidates_are_limited_to_what_the_user_may_see(case_at, town, grid_worker, centre_operator, outsider):
+    case_at(S.REPORTED)
+    second = case_at(S.REPORTED, location=at(0.0001))
     assert possible_duplicates(case=second, user=outsider) == []
 
 
-def test_api_lists_candidates_and_the_page_merges_in_one_step(town, grid_worker, centre_operator):
-    first = file(town, grid_worker)
-    second = file(town, grid_worker, where=at(0.0002))
-    api = APIClient()
-    api.force_authenticate(centre_operator)
+def test_api_lists_candidates_and_the_page_merges_in_one_step(case_at, town, grid_worker, centre_operator):
+    first = case_at(S.REPORTED)
+    second = case_at(S.REPORTED, location=at(0.0002))
+    api = api_client(centre_operator, language=None)
     listed = api.get(f"/api/cases/{second.pk}/").json()["possible_duplicates"]
     assert [d["id"] for d in listed] == [first.pk]
     from django.test import Client
@@ -75,12 +70,13 @@ def test_api_lists_candidates_and_the_page_merges_in_one_step(town, grid_worker,
     assert (second.status, second.duplicate_of_id) == (Case.Status.REJECTED, first.pk)
 
 
-def test_a_case_outside_the_operators_scope_cannot_be_the_original(town, grid_worker, outsider, centre_operator):
+def test_a_case_outside_the_operators_scope_cannot_be_the_original(town, grid_worker, outsider, centre_operator,
+                                                                   case_at):
     """The other community's case exists, but this centre cannot see it: merging into it is
     refused exactly like naming a case that does not exist, and nothing changes."""
     theirs = services.case_report(actor=outsider, category=town.category, location=centre_of(0, 0, origin=(120.32, 31.57)),
                                   description="别处的摊位")
-    ours = file(town, grid_worker)
+    ours = case_at(S.REPORTED)
     for target in (theirs.pk, 99_999_999):
         try:
             services.case_reject(case_id=ours.pk, actor=centre_operator, reason="重复", kind="duplicate",

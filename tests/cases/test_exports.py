@@ -10,19 +10,17 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
-from cases import services
+from cases.models import Case
 from tests.factories import centre_of
 
 PHONE, ID_NUMBER = "13812345678", "320202199001011238"
 
 
 @pytest.fixture
-def cases(town, grid_worker, outsider):
-    mine = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="=HYPERLINK(\"http://evil\")", reporter_name="张伟",
-                                reporter_phone=PHONE, reporter_id_number=ID_NUMBER)
-    elsewhere = services.case_report(actor=outsider, category=town.category, location=centre_of(2, 0),
-                                     description="五爱社区")
+def cases(case_at, outsider):
+    mine = case_at(Case.Status.REPORTED, description="=HYPERLINK(\"http://evil\")", reporter_name="张伟",
+                   reporter_phone=PHONE, reporter_id_number=ID_NUMBER)
+    elsewhere = case_at(Case.Status.REPORTED, reporter=outsider, location=centre_of(2, 0), description="五爱社区")
     return mine, elsewhere
 
 

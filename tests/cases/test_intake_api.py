@@ -5,13 +5,13 @@ number of SQL statements (bench/intake.py measures the rest)."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from access.roles import Roles
 from cases.models import Case, CaseEvent
 from cases.permissions import filing_role, may_file
 from grids.models import GridAssignment
+from tests.builders import api_client
 from tests.cases.photos import jpeg
 from tests.factories import centre_of
 
@@ -25,8 +25,7 @@ DETAIL_FIELDS = [
 
 def token_client(user) -> APIClient:
     """As a phone: a DRF token, JSON in and out."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api_client(user, token=True)
 
 
 def report(client: APIClient, *, col: int = 0, row: int = 0, dy: float = 0.0, **extra):

@@ -95,11 +95,8 @@ def world(town, grid_worker, outsider, centre_operator, street_operator, dept_of
     build = {"town": town, "reporter": grid_worker, "centre_operator": centre_operator, "dept_officer": dept_officer}
     cases = {state: case_at(status_of(state), **build) for state in STATES if state not in (EXTENSION, S.DISPATCHED)}
     # The dispatched case has a co-handler, who reports its part.
-    cases[S.DISPATCHED] = case_at(S.ACCEPTED, **build)
-    services.case_dispatch(case_id=cases[S.DISPATCHED].pk, actor=centre_operator, unit=town.unit,
-                           co_handlers=[town.other_unit])
-    cases[EXTENSION] = case_at(S.IN_PROGRESS, **build)
-    services.case_request_extension(case_id=cases[EXTENSION].pk, actor=dept_officer, days=2, reason="等配件")
+    cases[S.DISPATCHED] = case_at(S.DISPATCHED, co_handlers=[town.other_unit], **build)
+    cases[EXTENSION] = case_at(S.IN_PROGRESS, extension=(2, "等配件"), **build)
     cases[SPOT] = case_at(S.REPORTED, category=town.spot_category, **build)
     return World(town, people, cases, {p: login(u) for p, u in people.items()},
                  {p: api_client(u) for p, u in people.items()}, far_unit, city_unit)

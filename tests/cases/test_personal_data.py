@@ -11,6 +11,7 @@ from django.db import connection
 
 from access.errors import InvalidInput
 from cases import services
+from cases.models import Case
 from cases.personal_data import mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_phone
 from governance.logging import mask_text
 from tests.factories import centre_of
@@ -87,10 +88,9 @@ def test_log_lines_are_masked_by_the_configured_formatter():
 
 
 @pytest.fixture
-def reported(town, grid_worker):
-    return services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="x", reporter_name="张伟", reporter_phone=PHONE,
-                                reporter_id_number=ID_NUMBER)
+def reported(case_at):
+    return case_at(Case.Status.REPORTED, description="x", reporter_name="张伟", reporter_phone=PHONE,
+                   reporter_id_number=ID_NUMBER)
 
 
 def _client(user, verify_otp=None):
@@ -231,9 +231,8 @@ def test_numbers_in_free_text_are_masked_and_other_numbers_left(typed, masked):
 
 
 @pytest.fixture
-def typed(town, grid_worker, centre_operator):
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description=TYPED)
+def typed(case_at, centre_operator):
+    case = case_at(Case.Status.REPORTED, description=TYPED)
     return services.case_accept(case_id=case.pk, actor=centre_operator, note=f"已电话联系{PHONE}")
 
 

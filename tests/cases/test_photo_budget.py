@@ -19,14 +19,11 @@ from access.errors import InvalidInput
 from cases import attachments, services
 from cases.attachments import PayloadTooLarge
 from cases.models import Attachment, Case
+from tests.builders import api_client
 from tests.cases.photos import jpeg
 from tests.factories import centre_of
 
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 def files_under(root: Path) -> list[Path]:
@@ -46,9 +43,7 @@ def truncated_jpeg(name: str = "cut.jpg") -> SimpleUploadedFile:
 
 
 def api(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    client.force_authenticate(user)
-    return client
+    return api_client(user, raise_request_exception=False)
 
 
 def post_report(user, photos):
@@ -116,12 +111,8 @@ def test_photos_within_the_request_budget_are_stored(town, grid_worker, monkeypa
 
 
 def test_the_request_budget_holds_for_an_action_with_photos_too(town, grid_worker, centre_operator, dept_officer,
-                                                               monkeypatch):
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=case.pk, actor=dept_officer)
+                                                               monkeypatch, case_at):
+    case = case_at(Case.Status.IN_PROGRESS)
     monkeypatch.setattr(attachments, "MAX_REQUEST_PIXELS", 10_000)
     with pytest.raises(PayloadTooLarge):
         services.case_report_handled(case_id=case.pk, actor=dept_officer, result="已处理",
@@ -153,12 +144,8 @@ def test_a_report_refused_for_its_second_photo_leaves_no_file(town, grid_worker,
 
 
 def test_an_action_refused_for_its_second_photo_leaves_no_file(town, grid_worker, centre_operator, dept_officer,
-                                                              media_in_tmp):
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0),
-                                description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=case.pk, actor=dept_officer)
+                                                              media_in_tmp, case_at):
+    case = case_at(Case.Status.IN_PROGRESS)
     with pytest.raises(InvalidInput, match="damaged"):
         services.case_report_handled(case_id=case.pk, actor=dept_officer, result="已处理",
                                      photos=[jpeg("good.jpg"), truncated_jpeg()])

@@ -37,9 +37,8 @@ def run_concurrently(*calls):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_operators_dispatching_at_once_one_wins(town, grid_worker, centre_operator, street_operator):
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
+def test_two_operators_dispatching_at_once_one_wins(town, grid_worker, centre_operator, street_operator, case_at):
+    case = case_at(Case.Status.ACCEPTED)
     outcomes = run_concurrently(
         lambda: services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit),
         lambda: services.case_dispatch(case_id=case.pk, actor=street_operator, unit=town.other_unit),
@@ -53,15 +52,13 @@ def test_two_operators_dispatching_at_once_one_wins(town, grid_worker, centre_op
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_staff_returning_at_once_one_wins(town, grid_worker, centre_operator, dept_officer):
+def test_two_staff_returning_at_once_one_wins(town, grid_worker, centre_operator, dept_officer, case_at):
     from access.models import RoleAssignment
     from tests.factories import UserFactory
 
     colleague = UserFactory(username="dept_cg_2")
     RoleAssignment.objects.create(user=colleague, role=RoleAssignment.Role.DEPARTMENT_STAFF, unit=town.unit)
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    case = case_at(Case.Status.DISPATCHED)
     outcomes = run_concurrently(
         lambda: services.case_return(case_id=case.pk, actor=dept_officer, reason="不归我们管"),
         lambda: services.case_return(case_id=case.pk, actor=colleague, reason="非本单位职责"),
@@ -85,12 +82,11 @@ def test_same_client_key_at_once_creates_one_case(town, grid_worker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_department_returning_while_the_centre_reassigns_one_wins(town, grid_worker, centre_operator, dept_officer):
+def test_department_returning_while_the_centre_reassigns_one_wins(town, grid_worker, centre_operator, dept_officer,
+                                                                  case_at):
     from access.errors import NotPermitted
 
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+    case = case_at(Case.Status.DISPATCHED)
     outcomes = run_concurrently(
         lambda: services.case_return(case_id=case.pk, actor=dept_officer, reason="不归我们管"),
         lambda: services.case_reassign(case_id=case.pk, actor=centre_operator, unit=town.other_unit, reason="改派"),

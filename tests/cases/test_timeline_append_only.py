@@ -6,14 +6,12 @@ import pytest
 from django.db import ProgrammingError, connection, transaction
 
 from cases import services
-from cases.models import CaseEvent
-from tests.factories import centre_of
+from cases.models import Case, CaseEvent
 
 
 @pytest.fixture
-def event(town, grid_worker) -> CaseEvent:
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-    return case.events.get()
+def event(case_at) -> CaseEvent:
+    return case_at(Case.Status.REPORTED).events.get()
 
 
 def test_orm_update_of_a_timeline_row_is_refused(event):

@@ -8,15 +8,13 @@ from django.test import Client
 from access.errors import Conflict, InvalidInput, NotPermitted
 from access.models import RoleAssignment
 from cases import services
-from cases.models import CaseEvent, Notification, Supervision
+from cases.models import Case, CaseEvent, Notification, Supervision
 from tests.factories import UserFactory, centre_of
 
 
 @pytest.fixture
-def dispatched(town, grid_worker, centre_operator):
-    case = services.case_report(actor=grid_worker, category=town.category, location=centre_of(0, 0), description="x")
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    return services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+def dispatched(case_at):
+    return case_at(Case.Status.DISPATCHED)
 
 
 def test_supervisor_urges_the_unit_once_per_deadline(dispatched, supervisor, dept_officer):

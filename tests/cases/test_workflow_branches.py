@@ -13,33 +13,16 @@ from access.models import RoleAssignment
 from cases import services
 from cases.models import Case, CaseEvent, ExtensionRequest
 from cases.selectors import centre_queue
-from tests.factories import UserFactory, centre_of
+from tests.factories import UserFactory
 
 A = CaseEvent.Action
+S = Case.Status
 BJ = dt.timezone(dt.timedelta(hours=8))
 
 
-def report(town, actor, **kwargs):
-    defaults = {"category": town.category, "location": centre_of(0, 0), "description": "占道经营"}
-    return services.case_report(actor=actor, **(defaults | kwargs))
-
-
-def in_progress(town, grid_worker, centre_operator, dept_officer, at=None):
-    case = report(town, grid_worker)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit, at=at)
-    return services.case_sign_for(case_id=case.pk, actor=dept_officer)
-
-
-def closed(town, grid_worker, centre_operator, dept_officer):
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
-    services.case_report_handled(case_id=case.pk, actor=dept_officer, result="done")
-    return services.case_verify(case_id=case.pk, actor=centre_operator, passed=True)
-
-
-def test_reject_as_duplicate_links_the_original(town, grid_worker, centre_operator):
-    original = report(town, grid_worker)
-    again = report(town, grid_worker, description="同一个摊位")
+def test_reject_as_duplicate_links_the_original(case_at, town, grid_worker, centre_operator):
+    original = case_at(S.REPORTED)
+    again = case_at(S.REPORTED, description="同一个摊位")
     rejected = services.case_reject(case_id=again.pk, actor=centre_operator, reason="重复",
                                     kind=Case.RejectKind.DUPLICATE, duplicate_of=original.pk)
     assert rejected.status == Case.Status.REJECTED
@@ -48,8 +31,8 @@ def test_reject_as_duplicate_links_the_original(town, grid_worker, centre_operat
 
 
 @pytest.mark.parametrize("duplicate_of", [None, "self", 999999])
-def test_duplicate_without_a_real_other_case_is_refused(town, grid_worker, centre_operator, duplicate_of):
-    case = report(town, grid_worker)
+def test_duplicate_without_a_real_other_case_is_refused(case_at, town, grid_worker, centre_operator, duplicate_of):
+    case = case_at(S.REPORTED)
     target = case.pk if duplicate_of == "self" else duplicate_of
     with pytest.raises(InvalidInput) as refused:
         services.case_reject(case_id=case.pk, actor=centre_operator, reason="重复",
@@ -59,8 +42,9 @@ def test_duplicate_without_a_real_other_case_is_refused(town, grid_worker, centr
     assert case.status == Case.Status.REPORTED and case.events.count() == 1
 
 
-def test_escalation_moves_the_case_up_one_centre_at_a_time(town, grid_worker, centre_operator, street_operator):
-    case = report(town, grid_worker)
+def test_escalation_moves_the_case_up_one_centre_at_a_time(town, grid_worker, centre_operator, street_operator,
+                                                           case_at):
+    case = case_at(S.REPORTED)
     assert case in centre_queue(user=centre_operator)
     case = services.case_escalate(case_id=case.pk, actor=centre_operator, note="涉及多个社区")
     assert case.centre == town.street and case.status == Case.Status.REPORTED
@@ -76,9 +60,9 @@ def test_escalation_moves_the_case_up_one_centre_at_a_time(town, grid_worker, ce
     assert event.note == "涉及多个社区"
 
 
-def test_escalation_stops_at_the_city(town, grid_worker):
+def test_escalation_stops_at_the_city(case_at, town, grid_worker):
     admin = UserFactory(username="city_admin", is_superuser=True)
-    case = report(town, grid_worker)
+    case = case_at(S.REPORTED)
     for _ in range(3):  # community → street → district → city
         services.case_escalate(case_id=case.pk, actor=admin)
     with pytest.raises(Conflict):
@@ -86,15 +70,17 @@ def test_escalation_stops_at_the_city(town, grid_worker):
     assert Case.objects.get(pk=case.pk).centre == town.city
 
 
-def test_escalating_a_dispatched_case_is_an_illegal_transition(town, grid_worker, centre_operator, dept_officer):
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+def test_escalating_a_dispatched_case_is_an_illegal_transition(town, grid_worker, centre_operator, dept_officer,
+                                                               case_at):
+    case = case_at(S.IN_PROGRESS)
     with pytest.raises(InvalidTransition):
         services.case_escalate(case_id=case.pk, actor=centre_operator)
 
 
-def test_extension_approved_moves_the_deadline_in_working_days(town, grid_worker, centre_operator, dept_officer):
+def test_extension_approved_moves_the_deadline_in_working_days(town, grid_worker, centre_operator, dept_officer,
+                                                               case_at):
     monday = dt.datetime(2026, 9, 28, 10, 0, tzinfo=BJ)
-    case = in_progress(town, grid_worker, centre_operator, dept_officer, at=monday)
+    case = case_at(S.IN_PROGRESS, times={S.DISPATCHED: monday})
     assert case.handle_deadline.astimezone(BJ).date() == dt.date(2026, 10, 8)
     request = services.case_request_extension(case_id=case.pk, actor=dept_officer, days=2, reason="需协调业主")
     assert request.status == ExtensionRequest.Status.PENDING
@@ -108,8 +94,9 @@ def test_extension_approved_moves_the_deadline_in_working_days(town, grid_worker
     assert case.status == Case.Status.IN_PROGRESS
 
 
-def test_extension_denied_needs_a_note_and_keeps_the_deadline(town, grid_worker, centre_operator, dept_officer):
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+def test_extension_denied_needs_a_note_and_keeps_the_deadline(town, grid_worker, centre_operator, dept_officer,
+                                                              case_at):
+    case = case_at(S.IN_PROGRESS)
     deadline = case.handle_deadline
     services.case_request_extension(case_id=case.pk, actor=dept_officer, days=3, reason="缺材料")
     with pytest.raises(InvalidInput):
@@ -122,15 +109,16 @@ def test_extension_denied_needs_a_note_and_keeps_the_deadline(town, grid_worker,
 
 
 @pytest.mark.parametrize("days", [0, 16])
-def test_extension_days_out_of_range_is_refused(town, grid_worker, centre_operator, dept_officer, days):
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+def test_extension_days_out_of_range_is_refused(case_at, town, grid_worker, centre_operator, dept_officer, days):
+    case = case_at(S.IN_PROGRESS)
     with pytest.raises(InvalidInput):
         services.case_request_extension(case_id=case.pk, actor=dept_officer, days=days, reason="x")
     assert not ExtensionRequest.objects.exists()
 
 
-def test_only_the_handling_unit_requests_and_only_the_centre_decides(town, grid_worker, centre_operator, dept_officer):
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+def test_only_the_handling_unit_requests_and_only_the_centre_decides(town, grid_worker, centre_operator, dept_officer,
+                                                                     case_at):
+    case = case_at(S.IN_PROGRESS)
     with pytest.raises(NotPermitted):
         services.case_request_extension(case_id=case.pk, actor=centre_operator, days=1, reason="x")
     services.case_request_extension(case_id=case.pk, actor=dept_officer, days=1, reason="x")
@@ -138,16 +126,16 @@ def test_only_the_handling_unit_requests_and_only_the_centre_decides(town, grid_
         services.case_decide_extension(case_id=case.pk, actor=dept_officer, approve=True)
 
 
-def test_failed_verifications_are_counted_as_rework(town, grid_worker, centre_operator, dept_officer):
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+def test_failed_verifications_are_counted_as_rework(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.IN_PROGRESS)
     for _ in range(2):
         services.case_report_handled(case_id=case.pk, actor=dept_officer, result="done")
         case = services.case_verify(case_id=case.pk, actor=centre_operator, passed=False, note="未整改到位")
     assert case.rework_count == 2
 
 
-def test_reporter_evaluates_a_closed_case_once(town, grid_worker, centre_operator, dept_officer):
-    case = closed(town, grid_worker, centre_operator, dept_officer)
+def test_reporter_evaluates_a_closed_case_once(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.CLOSED)
     with pytest.raises(InvalidInput):
         services.case_evaluate(case_id=case.pk, actor=grid_worker, satisfaction=6)
     case = services.case_evaluate(case_id=case.pk, actor=grid_worker, satisfaction=4, comment="处理及时")
@@ -157,14 +145,14 @@ def test_reporter_evaluates_a_closed_case_once(town, grid_worker, centre_operato
         services.case_evaluate(case_id=case.pk, actor=centre_operator, satisfaction=5)
 
 
-def test_evaluating_an_open_case_is_illegal(town, grid_worker):
-    case = report(town, grid_worker)
+def test_evaluating_an_open_case_is_illegal(case_at, town, grid_worker):
+    case = case_at(S.REPORTED)
     with pytest.raises(InvalidTransition):
         services.case_evaluate(case_id=case.pk, actor=grid_worker, satisfaction=5)
 
 
-def test_centre_reopens_within_the_window_only(town, grid_worker, centre_operator, dept_officer, settings):
-    case = closed(town, grid_worker, centre_operator, dept_officer)
+def test_centre_reopens_within_the_window_only(case_at, town, grid_worker, centre_operator, dept_officer, settings):
+    case = case_at(S.CLOSED)
     later = case.closed_at + dt.timedelta(days=settings.REOPEN_DAYS, hours=1)
     with pytest.raises(Conflict):
         services.case_reopen(case_id=case.pk, actor=centre_operator, reason="摊位又回来了", at=later)
@@ -177,38 +165,40 @@ def test_centre_reopens_within_the_window_only(town, grid_worker, centre_operato
     services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
 
 
-def test_a_colleague_of_another_unit_cannot_request_extension(town, grid_worker, centre_operator, dept_officer):
+def test_a_colleague_of_another_unit_cannot_request_extension(town, grid_worker, centre_operator, dept_officer,
+                                                              case_at):
     other = UserFactory(username="dept_hb")
     RoleAssignment.objects.create(user=other, role=RoleAssignment.Role.DEPARTMENT_STAFF, unit=town.other_unit)
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+    case = case_at(S.IN_PROGRESS)
     with pytest.raises(NotPermitted):
         services.case_request_extension(case_id=case.pk, actor=other, days=1, reason="x")
 
 
-def test_category_handled_by_the_street_routes_new_reports_there(town, grid_worker, centre_operator, street_operator):
+def test_category_handled_by_the_street_routes_new_reports_there(town, grid_worker, centre_operator, street_operator,
+                                                                 case_at):
     town.category.handling_level = "street"
     town.category.save()
-    case = report(town, grid_worker)
+    case = case_at(S.REPORTED)
     assert case.centre == town.street
     assert case in centre_queue(user=street_operator)
     assert case not in centre_queue(user=centre_operator)
 
 
-def test_category_limit_changes_apply_to_new_cases_only(town, grid_worker):
-    before = report(town, grid_worker)
+def test_category_limit_changes_apply_to_new_cases_only(case_at, town, grid_worker):
+    before = case_at(S.REPORTED)
     town.category.handle_days = 7
     town.category.sign_for_hours = 8
     town.category.save()
-    after = report(town, grid_worker)
+    after = case_at(S.REPORTED)
     before.refresh_from_db()
     assert (before.handle_days, before.sign_for_hours) == (3, 4)
     assert (after.handle_days, after.sign_for_hours) == (7, 8)
 
 
-def test_approval_may_pause_the_clock_for_the_time_the_request_waited(town, grid_worker, centre_operator,
+def test_approval_may_pause_the_clock_for_the_time_the_request_waited(case_at, town, grid_worker, centre_operator,
                                                                        dept_officer):
     monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=BJ)  # handling deadline Thu 26 Nov 17:00
-    case = in_progress(town, grid_worker, centre_operator, dept_officer, at=monday)
+    case = case_at(S.IN_PROGRESS, times={S.DISPATCHED: monday})
     services.case_request_extension(case_id=case.pk, actor=dept_officer, days=1, reason="x",
                                     at=dt.datetime(2026, 11, 24, 15, 0, tzinfo=BJ))
     # Decided the next day at 11:00: it waited 2 h on Tuesday + 2 h on Wednesday = 4 working hours.
@@ -219,8 +209,8 @@ def test_approval_may_pause_the_clock_for_the_time_the_request_waited(town, grid
     assert "4.0" in case.events.latest("id").note
 
 
-def test_centre_reassigns_to_another_unit(town, grid_worker, centre_operator, dept_officer):
-    case = in_progress(town, grid_worker, centre_operator, dept_officer)
+def test_centre_reassigns_to_another_unit(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.IN_PROGRESS)
     with pytest.raises(InvalidInput):
         services.case_reassign(case_id=case.pk, actor=centre_operator, unit=town.unit, reason="x")
     with pytest.raises(NotPermitted):

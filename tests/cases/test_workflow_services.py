@@ -15,15 +15,11 @@ from tests.cases.photos import fake_jpeg, jpeg
 from tests.factories import centre_of
 
 A = CaseEvent.Action
+S = Case.Status
 
 
-def report(town, actor, **kwargs):
-    defaults = {"category": town.category, "location": centre_of(0, 0), "description": "占道经营的摊位"}
-    return services.case_report(actor=actor, **(defaults | kwargs))
-
-
-def test_report_lands_in_cell_and_community_centre(town, grid_worker):
-    case = report(town, grid_worker, location=centre_of(1, 0))
+def test_report_lands_in_cell_and_community_centre(case_at, town, grid_worker):
+    case = case_at(S.REPORTED, location=centre_of(1, 0))
     assert case.grid_cell == town.cells[1]
     assert case.centre == town.community
     assert case.status == Case.Status.REPORTED
@@ -33,8 +29,8 @@ def test_report_lands_in_cell_and_community_centre(town, grid_worker):
     assert (event.action, event.to_status, event.role) == (A.REPORT, Case.Status.REPORTED, "grid_worker")
 
 
-def test_whole_thin_flow_writes_one_event_per_step(town, grid_worker, centre_operator, dept_officer):
-    case = report(town, grid_worker, photos=[jpeg()])
+def test_whole_thin_flow_writes_one_event_per_step(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.REPORTED, photos=[jpeg()])
     services.case_accept(case_id=case.pk, actor=centre_operator)
     services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
     services.case_sign_for(case_id=case.pk, actor=dept_officer)
@@ -52,8 +48,8 @@ def test_whole_thin_flow_writes_one_event_per_step(town, grid_worker, centre_ope
     assert case.attachments.count() == 2
 
 
-def test_dispatch_sets_working_time_deadlines(town, grid_worker, centre_operator):
-    case = report(town, grid_worker)
+def test_dispatch_sets_working_time_deadlines(case_at, town, grid_worker, centre_operator):
+    case = case_at(S.REPORTED)
     services.case_accept(case_id=case.pk, actor=centre_operator)
     # Monday 2026-09-28 10:00 Beijing time; the National Day holiday starts 1 October.
     monday = dt.datetime(2026, 9, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -63,22 +59,16 @@ def test_dispatch_sets_working_time_deadlines(town, grid_worker, centre_operator
     assert case.handle_deadline.astimezone(monday.tzinfo) == dt.datetime(2026, 10, 8, 17, 0, tzinfo=monday.tzinfo)
 
 
-def test_verify_fail_sends_back_for_rework(town, grid_worker, centre_operator, dept_officer):
-    case = report(town, grid_worker)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=case.pk, actor=dept_officer)
-    services.case_report_handled(case_id=case.pk, actor=dept_officer, result="done")
+def test_verify_fail_sends_back_for_rework(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.HANDLED)
     case = services.case_verify(case_id=case.pk, actor=centre_operator, passed=False, note="摊位还在")
     assert case.status == Case.Status.IN_PROGRESS
     with pytest.raises(InvalidInput):
         services.case_verify(case_id=case.pk, actor=centre_operator, passed=False, note="")
 
 
-def test_return_puts_case_back_in_centre_queue(town, grid_worker, centre_operator, dept_officer):
-    case = report(town, grid_worker)
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
+def test_return_puts_case_back_in_centre_queue(case_at, town, grid_worker, centre_operator, dept_officer):
+    case = case_at(S.DISPATCHED)
     with pytest.raises(InvalidInput):
         services.case_return(case_id=case.pk, actor=dept_officer, reason="  ")
     case = services.case_return(case_id=case.pk, actor=dept_officer, reason="不属于城管职责")
@@ -88,8 +78,8 @@ def test_return_puts_case_back_in_centre_queue(town, grid_worker, centre_operato
     assert event.unit == town.unit and event.note == "不属于城管职责"
 
 
-def test_reject_requires_reason(town, grid_worker, centre_operator):
-    case = report(town, grid_worker)
+def test_reject_requires_reason(case_at, town, grid_worker, centre_operator):
+    case = case_at(S.REPORTED)
     with pytest.raises(InvalidInput):
         services.case_reject(case_id=case.pk, actor=centre_operator, reason="")
     case.refresh_from_db()
@@ -98,13 +88,13 @@ def test_reject_requires_reason(town, grid_worker, centre_operator):
     assert case.status == Case.Status.REJECTED
 
 
-def test_resolve_on_spot_needs_eligible_category_and_photo(town, grid_worker):
-    case = report(town, grid_worker, category=town.spot_category)
+def test_resolve_on_spot_needs_eligible_category_and_photo(case_at, town, grid_worker):
+    case = case_at(S.REPORTED, category=town.spot_category)
     with pytest.raises(InvalidInput):
         services.case_resolve_on_spot(case_id=case.pk, actor=grid_worker, note="已清理", photos=[])
     case = services.case_resolve_on_spot(case_id=case.pk, actor=grid_worker, note="已清理", photos=[jpeg()])
     assert case.status == Case.Status.CLOSED and case.self_resolved
-    other = report(town, grid_worker)  # 占道经营 is not self-resolvable
+    other = case_at(S.REPORTED)  # 占道经营 is not self-resolvable
     with pytest.raises(InvalidInput):
         services.case_resolve_on_spot(case_id=other.pk, actor=grid_worker, note="x", photos=[jpeg()])
 
@@ -113,8 +103,9 @@ def test_resolve_on_spot_needs_eligible_category_and_photo(town, grid_worker):
     "step",
     ["dispatch", "sign_for", "report_handled", "verify", "accept_twice"],
 )
-def test_illegal_transitions_are_refused_and_name_allowed_actions(town, grid_worker, centre_operator, dept_officer, step):
-    case = report(town, grid_worker)
+def test_illegal_transitions_are_refused_and_name_allowed_actions(town, grid_worker, centre_operator, dept_officer,
+                                                                  step, case_at):
+    case = case_at(S.REPORTED)
     before = case.events.count()
     with pytest.raises(InvalidTransition) as refused:
         if step == "dispatch":
@@ -139,8 +130,8 @@ def test_illegal_transitions_are_refused_and_name_allowed_actions(town, grid_wor
     assert case.events.count() == expected_events
 
 
-def test_wrong_role_is_not_permitted(town, grid_worker, centre_operator, dept_officer, outsider):
-    case = report(town, grid_worker)
+def test_wrong_role_is_not_permitted(case_at, town, grid_worker, centre_operator, dept_officer, outsider):
+    case = case_at(S.REPORTED)
     with pytest.raises(NotPermitted):
         services.case_accept(case_id=case.pk, actor=dept_officer)
     with pytest.raises(NotPermitted):
@@ -151,35 +142,35 @@ def test_wrong_role_is_not_permitted(town, grid_worker, centre_operator, dept_of
         services.case_sign_for(case_id=case.pk, actor=dept_officer)
 
 
-def test_street_operator_covers_its_communities(town, grid_worker, street_operator):
-    case = report(town, grid_worker)
+def test_street_operator_covers_its_communities(case_at, town, grid_worker, street_operator):
+    case = case_at(S.REPORTED)
     assert services.case_accept(case_id=case.pk, actor=street_operator).status == Case.Status.ACCEPTED
 
 
-def test_same_client_key_returns_the_first_case(town, grid_worker, outsider):
-    first = report(town, grid_worker, client_key="phone-1-abc")
-    again = report(town, grid_worker, client_key="phone-1-abc", description="retry")
+def test_same_client_key_returns_the_first_case(case_at, town, grid_worker, outsider):
+    first = case_at(S.REPORTED, client_key="phone-1-abc")
+    again = case_at(S.REPORTED, client_key="phone-1-abc", description="retry")
     assert again.pk == first.pk
     assert Case.objects.count() == 1
     with pytest.raises(Conflict):
-        report(town, outsider, client_key="phone-1-abc")
+        case_at(S.REPORTED, reporter=outsider, client_key="phone-1-abc")
 
 
-def test_point_outside_city_is_refused(town, grid_worker):
+def test_point_outside_city_is_refused(case_at, town, grid_worker):
     with pytest.raises(OutsideCity) as refused:
-        report(town, grid_worker, location=Point(121.5, 31.2, srid=4326))
+        case_at(S.REPORTED, location=Point(121.5, 31.2, srid=4326))
     assert refused.value.code == "outside_city"
     assert Case.objects.count() == 0
 
 
-def test_swapped_coordinates_are_named(town, grid_worker):
+def test_swapped_coordinates_are_named(case_at, town, grid_worker):
     inside = centre_of(0, 0)
     with pytest.raises(OutsideCity) as refused:
-        report(town, grid_worker, location=Point(inside.y, inside.x, srid=4326))
+        case_at(S.REPORTED, location=Point(inside.y, inside.x, srid=4326))
     assert refused.value.code == "swapped_coordinates"
 
 
-def test_fake_photo_is_refused_and_nothing_saved(town, grid_worker):
+def test_fake_photo_is_refused_and_nothing_saved(case_at, town, grid_worker):
     with pytest.raises(InvalidInput):
-        report(town, grid_worker, photos=[fake_jpeg()])
+        case_at(S.REPORTED, photos=[fake_jpeg()])
     assert Case.objects.count() == 0

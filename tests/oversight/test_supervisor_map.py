@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import RoleAssignment
-from cases import services
 from cases.models import Case
 from grids.models import Area, GridCell
 from oversight import map_views
@@ -27,6 +26,8 @@ API = reverse("api-map-layer")
 MODEL = "recency_v1"
 OTHER_ORIGIN = (120.40, 31.50)
 
+S = Case.Status
+
 
 @pytest.fixture
 def admin(db):
@@ -34,7 +35,7 @@ def admin(db):
 
 
 @pytest.fixture
-def world(town, grid_worker, centre_operator, dept_officer, outsider):
+def world(town, grid_worker, centre_operator, dept_officer, outsider, case_at):
     """Open cases: 3 in cells[0] (one dispatched and past its sign-for deadline, one in
     progress and past its handling deadline, one just reported), 1 in cells[1], 1 in
     cells[4]; a closed one in cells[1]; one in another district's cell. Risk: an older run
@@ -48,32 +49,18 @@ def world(town, grid_worker, centre_operator, dept_officer, outsider):
     far = GridCell.objects.create(code="320214001001001", name="新吴1", community=community,
                                   geom=square(0, 0, origin=OTHER_ORIGIN))
 
-    def report(col: int, row: int, actor: Any = grid_worker, origin: tuple[float, float] | None = None) -> Case:
-        location = centre_of(col, row, origin=origin) if origin else centre_of(col, row)
-        return services.case_report(actor=actor, category=town.category, location=location, description="占道")
-
     past = timezone.now() - dt.timedelta(days=30)
-    late_sign = report(0, 0)
-    services.case_accept(case_id=late_sign.pk, actor=centre_operator)
-    services.case_dispatch(case_id=late_sign.pk, actor=centre_operator, unit=town.unit)
-    late_handle = report(0, 0)
-    services.case_accept(case_id=late_handle.pk, actor=centre_operator)
-    services.case_dispatch(case_id=late_handle.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=late_handle.pk, actor=dept_officer)
+    late_sign = case_at(S.DISPATCHED)
+    late_handle = case_at(S.IN_PROGRESS)
     # Deadlines in the past (test set-up only: no service moves a deadline backwards).
     Case.objects.filter(pk=late_sign.pk).update(sign_deadline=past)
     Case.objects.filter(pk=late_handle.pk).update(sign_deadline=past, handle_deadline=past)
-    fresh = report(0, 0)
-    report(1, 0)
-    report(2, 0, actor=outsider)  # cells[4], in the other community
-    closed = report(1, 0)
-    services.case_accept(case_id=closed.pk, actor=centre_operator)
-    services.case_dispatch(case_id=closed.pk, actor=centre_operator, unit=town.unit)
-    services.case_sign_for(case_id=closed.pk, actor=dept_officer)
-    services.case_report_handled(case_id=closed.pk, actor=dept_officer, result="done")
-    services.case_verify(case_id=closed.pk, actor=centre_operator, passed=True)
+    fresh = case_at(S.REPORTED)
+    case_at(S.REPORTED, location=centre_of(1, 0))
+    case_at(S.REPORTED, reporter=outsider, location=centre_of(2, 0))  # cells[4], in the other community
+    closed = case_at(S.CLOSED, location=centre_of(1, 0))
     admin_user = UserFactory(username="filer", is_superuser=True, is_staff=True)
-    report(0, 0, actor=admin_user, origin=OTHER_ORIGIN)  # in 新吴区
+    case_at(S.REPORTED, reporter=admin_user, location=centre_of(0, 0, origin=OTHER_ORIGIN))  # in 新吴区
     for cell in [*town.cells, far]:
         RiskScore.objects.create(cell=cell, horizon_start=dt.date(2026, 11, 16), horizon_days=7, model=MODEL,
                                  score=0.1, level="blue")

@@ -15,6 +15,7 @@ from cases import services as case_services
 from risk import selectors
 from risk.models import PatrolTask, RiskScore
 from risk.services import risk_score_all_cells, task_complete
+from tests.builders import patrol_task
 from tests.factories import centre_of
 
 AS_OF = dt.date(2026, 3, 10)
@@ -97,12 +98,8 @@ def test_concurrent_risk_runs_create_one_task_each(busy_cells) -> None:
     assert PatrolTask.objects.count() == 2
 
 
-def _task(town, cell_index: int = 0, **kwargs) -> PatrolTask:
-    return PatrolTask.objects.create(cell=town.cells[cell_index], title="巡查", due_date=AS_OF, **kwargs)
-
-
 def test_complete_records_who_when_and_what(town, grid_worker) -> None:
-    task = _task(town)
+    task = patrol_task(town, title="巡查", due_date=AS_OF)
     done = task_complete(task_id=task.pk, actor=grid_worker, note="  消防通道已畅通 ")
     task.refresh_from_db()
     assert task.status == PatrolTask.Status.DONE == done.status
@@ -111,7 +108,7 @@ def test_complete_records_who_when_and_what(town, grid_worker) -> None:
 
 
 def test_second_completion_is_a_conflict(town, grid_worker) -> None:
-    task = _task(town)
+    task = patrol_task(town, title="巡查", due_date=AS_OF)
     task_complete(task_id=task.pk, actor=grid_worker, note="好")
     with pytest.raises(Conflict) as refused:
         task_complete(task_id=task.pk, actor=grid_worker, note="again")
@@ -121,7 +118,7 @@ def test_second_completion_is_a_conflict(town, grid_worker) -> None:
 
 
 def test_completion_needs_a_note(town, grid_worker) -> None:
-    task = _task(town)
+    task = patrol_task(town, title="巡查", due_date=AS_OF)
     with pytest.raises(InvalidInput):
         task_complete(task_id=task.pk, actor=grid_worker, note="   ")
     task.refresh_from_db()
@@ -129,7 +126,7 @@ def test_completion_needs_a_note(town, grid_worker) -> None:
 
 
 def test_worker_of_another_cell_can_neither_see_nor_complete(town, grid_worker, outsider) -> None:
-    task = _task(town, 0)
+    task = patrol_task(town, 0, title="巡查", due_date=AS_OF)
     with pytest.raises(NotFound):
         task_complete(task_id=task.pk, actor=outsider, note="不是我的")
     assert list(selectors.open_tasks(user=outsider)) == []
@@ -139,10 +136,10 @@ def test_worker_of_another_cell_can_neither_see_nor_complete(town, grid_worker, 
 
 
 def test_open_tasks_put_warnings_first_then_due_date(town, grid_worker) -> None:
-    late_patrol = _task(town, 1)
+    late_patrol = patrol_task(town, 1, title="巡查", due_date=AS_OF)
     early_patrol = PatrolTask.objects.create(cell=town.cells[0], title="早", due_date=AS_OF - dt.timedelta(days=2))
     warning = PatrolTask.objects.create(cell=town.cells[0], kind=PatrolTask.Kind.RISK_WARNING,
                                         due_date=AS_OF + dt.timedelta(days=1), horizon_start=AS_OF, risk_level="red")
-    done = _task(town, 0)
+    done = patrol_task(town, 0, title="巡查", due_date=AS_OF)
     task_complete(task_id=done.pk, actor=grid_worker, note="ok")
     assert list(selectors.open_tasks(user=grid_worker)) == [warning, early_patrol, late_patrol]

@@ -1,6 +1,7 @@
-"""The grid worker's screens through the web: Today, task done, the report's 9-photo limit,
-recent categories, points outside the worker's cells, JSON answers and replays (offline
-drafts), My reports tabs, and verifying a handled case on site with photos."""
+"""The grid worker's case screens through the web: the report's 9-photo limit, recent
+categories, points outside the worker's cells, JSON answers and replays (offline drafts),
+My reports tabs, and verifying a handled case on site with photos. Today and its tasks
+(risk's views) are in tests/risk/test_today_page.py."""
 
 from __future__ import annotations
 
@@ -13,65 +14,12 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent
-from risk.models import PatrolTask
+from tests.builders import advance
 from tests.cases.photos import jpeg
+from tests.cases.test_report_page import URL, form_data
 from tests.factories import CategoryFactory, centre_of
-from tests.web.conftest import advance
-from tests.web.test_report import URL, form_data
 
-TODAY = reverse("worker-today")
-
-
-def _task(town, cell: int = 0, **kwargs) -> PatrolTask:
-    values = {"cell": town.cells[cell], "title": "例行巡查", "due_date": timezone.localdate()}
-    values.update(kwargs)
-    return PatrolTask.objects.create(**values)
-
-
-def test_today_lists_my_open_tasks_warnings_first_and_cases_to_verify(
-    login, town, grid_worker, centre_operator, dept_officer, file_case
-) -> None:
-    patrol = _task(town, 0, title="例行巡查县前1")
-    warning = _task(town, 1, kind=PatrolTask.Kind.RISK_WARNING, risk_level="red",
-                    horizon_start=timezone.localdate(), due_date=timezone.localdate() + dt.timedelta(days=1))
-    _task(town, 4, title="别人的任务")
-    handled = advance(file_case(), Case.Status.HANDLED, town=town, centre_operator=centre_operator,
-                      dept_officer=dept_officer)
-    still_open = file_case()
-    response = login(grid_worker).get(TODAY)
-    assert response.status_code == 200
-    html = response.text
-    assert "Red risk warning: patrol this cell" in html
-    assert html.index(f'id="task-{warning.pk}"') < html.index(f'id="task-{patrol.pk}"')
-    assert "别人的任务" not in html
-    assert handled.number in html and still_open.number not in html
-    assert f'href="{URL}"' in html and "Report a problem" in html
-
-
-def test_task_done_with_a_note_then_again_is_409(login, town, grid_worker) -> None:
-    task = _task(town)
-    client = login(grid_worker)
-    url = reverse("task-done", args=[task.pk])
-    assert client.post(url, {"note": ""}).status_code == 400
-    response = client.post(url, {"note": "消防通道畅通"})
-    assert response.status_code == 302 and response["Location"] == TODAY
-    task.refresh_from_db()
-    assert task.status == PatrolTask.Status.DONE and task.done_by == grid_worker
-    again = client.post(url, {"note": "再来一次"})
-    assert again.status_code == 409
-    assert "already marked done" in again.text
-    task.refresh_from_db()
-    assert task.done_note == "消防通道畅通"
-
-
-def test_worker_of_another_cell_gets_404_for_the_task(login, town, grid_worker, outsider) -> None:
-    task = _task(town, 0)
-    response = login(outsider).post(reverse("task-done", args=[task.pk]), {"note": "x"})
-    assert response.status_code == 404
-    assert f"task-{task.pk}" not in login(outsider).get(TODAY).text
-    task.refresh_from_db()
-    assert task.status == PatrolTask.Status.OPEN
-
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 def test_nine_photos_are_filed(login, town, grid_worker) -> None:
     photos = [jpeg(f"p{i}.jpg") for i in range(9)]
@@ -174,14 +122,8 @@ def test_my_reports_tabs_and_counts(login, town, grid_worker, centre_operator, d
     assert closed.number in closed_html and open_case.number not in closed_html
 
 
-def _handled_case(town, grid_worker, centre_operator, dept_officer) -> Case:
-    case = services.case_report(actor=centre_operator, category=town.category, location=centre_of(0, 0),
-                                description="井盖缺失", client_key=str(uuid.uuid4()))
-    return advance(case, Case.Status.HANDLED, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
-
-
-def test_grid_worker_verifies_on_site_with_photos(login, town, grid_worker, centre_operator, dept_officer) -> None:
-    case = _handled_case(town, grid_worker, centre_operator, dept_officer)
+def test_grid_worker_verifies_on_site_with_photos(login, case_at, grid_worker, centre_operator, dept_officer) -> None:
+    case = case_at(Case.Status.HANDLED, reporter=centre_operator, description="井盖缺失", client_key=str(uuid.uuid4()))
     client = login(grid_worker)
     page = client.get(reverse("case-detail", args=[case.pk])).text
     assert 'enctype="multipart/form-data"' in page and "Photos from the site" in page
@@ -196,9 +138,9 @@ def test_grid_worker_verifies_on_site_with_photos(login, town, grid_worker, cent
 
 
 def test_verify_fail_needs_a_note_and_keeps_the_photo_on_the_event(
-    login, town, grid_worker, centre_operator, dept_officer
+    login, case_at, grid_worker, centre_operator, dept_officer
 ) -> None:
-    case = _handled_case(town, grid_worker, centre_operator, dept_officer)
+    case = case_at(Case.Status.HANDLED, reporter=centre_operator, description="井盖缺失", client_key=str(uuid.uuid4()))
     client = login(grid_worker)
     url = reverse("case-action", args=[case.pk, "verify_fail"])
     assert client.post(url, {"note": "", "photo": [jpeg()]}).status_code == 400
@@ -208,9 +150,9 @@ def test_verify_fail_needs_a_note_and_keeps_the_photo_on_the_event(
     assert case.events.get(action=CaseEvent.Action.VERIFY_FAIL).attachments.count() == 1
 
 
-def test_worker_of_another_cell_cannot_verify(login, town, grid_worker, outsider, centre_operator,
+def test_worker_of_another_cell_cannot_verify(login, case_at, grid_worker, outsider, centre_operator,
                                               dept_officer) -> None:
-    case = _handled_case(town, grid_worker, centre_operator, dept_officer)
+    case = case_at(Case.Status.HANDLED, reporter=centre_operator, description="井盖缺失", client_key=str(uuid.uuid4()))
     response = login(outsider).post(reverse("case-action", args=[case.pk, "verify_pass"]), {"note": ""})
     assert response.status_code == 404
     case.refresh_from_db()

@@ -17,8 +17,10 @@ from cases import services
 from cases.models import Case
 from cases.worktime import add_working_hours
 from grids.models import GridAssignment
+from tests.builders import advance
 from tests.factories import CategoryFactory, centre_of
-from tests.web.conftest import advance
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 S = Case.Status
 NEAR = Point(centre_of(0, 0).x, centre_of(0, 0).y + 0.0002, srid=4326)  # ~22 m from cell 1's centre
@@ -51,13 +53,9 @@ def queue(town, grid_worker, centre_operator, street_operator, dept_officer, fil
     services.case_return(case_id=returned.pk, actor=dept_officer, reason="不归我们管")
     handled = advance(file_case(location=centre_of(1, 1)), S.HANDLED, **people)
     long_ago = timezone.now() - dt.timedelta(days=40)
-    overdue_ext = file_case(location=centre_of(1, 1), at=long_ago)
-    services.case_accept(case_id=overdue_ext.pk, actor=centre_operator, at=long_ago)
-    services.case_dispatch(case_id=overdue_ext.pk, actor=centre_operator, unit=town.unit, at=long_ago)
-    services.case_sign_for(case_id=overdue_ext.pk, actor=dept_officer, at=long_ago)
-    services.case_request_extension(case_id=overdue_ext.pk, actor=dept_officer, days=2, reason="等配件")
-    near_ext = advance(file_case(location=centre_of(1, 1)), S.IN_PROGRESS, **people)
-    services.case_request_extension(case_id=near_ext.pk, actor=dept_officer, days=2, reason="等配件")
+    overdue_ext = advance(file_case(location=centre_of(1, 1), at=long_ago), S.IN_PROGRESS, extension=(2, "等配件"),
+                          times=dict.fromkeys((S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), long_ago), **people)
+    near_ext = advance(file_case(location=centre_of(1, 1)), S.IN_PROGRESS, extension=(2, "等配件"), **people)
     # Tests arrange a deadline an hour of work away; the services only ever set it from the limits.
     Case.objects.filter(pk=near_ext.pk).update(handle_deadline=add_working_hours(timezone.now(), 1))
     not_waiting = advance(file_case(location=centre_of(1, 1)), S.IN_PROGRESS, **people)
@@ -220,11 +218,9 @@ def bench(town, centre_operator, dept_officer, file_case):
     returned = advance(file_case(), S.DISPATCHED, **people)
     services.case_return(case_id=returned.pk, actor=dept_officer, reason="不归我们管")
     long_ago = timezone.now() - dt.timedelta(days=40)
-    late = file_case(at=long_ago)
-    services.case_accept(case_id=late.pk, actor=centre_operator, at=long_ago)
-    services.case_dispatch(case_id=late.pk, actor=centre_operator, unit=town.unit, at=long_ago)
-    co = advance(file_case(), S.ACCEPTED, **people)
-    services.case_dispatch(case_id=co.pk, actor=centre_operator, unit=town.other_unit, co_handlers=[town.unit])
+    late = advance(file_case(at=long_ago), S.DISPATCHED, times=dict.fromkeys((S.ACCEPTED, S.DISPATCHED), long_ago),
+                   **people)
+    co = advance(file_case(), S.DISPATCHED, unit=town.other_unit, co_handlers=[town.unit], **people)
     return {"to_sign": to_sign, "working": working, "returned": returned, "late": late, "co": co}
 
 
@@ -337,10 +333,7 @@ def test_a_fresh_dispatch_is_not_near_its_sign_for_deadline_until_the_last_hour(
     (NEAR_SIGN_FOR_WORKING_HOURS), so a case just dispatched is not amber at once."""
     settings.NEAR_DEADLINE_WORKING_HOURS = 4
     settings.NEAR_SIGN_FOR_WORKING_HOURS = 1
-    case = file_case()
-    services.case_accept(case_id=case.pk, actor=centre_operator)
-    services.case_dispatch(case_id=case.pk, actor=centre_operator, unit=town.unit)
-    case.refresh_from_db()
+    case = advance(file_case(), S.DISPATCHED, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
     client = login(dept_officer)
 
     def state_on_the_workbench() -> str:

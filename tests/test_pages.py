@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
+
 PAGES = ["home", "case-report", "my-reports", "centre-queue", "unit-queue", "supervisor-map", "supervisor-counts"]
 
 

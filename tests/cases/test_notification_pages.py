@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from cases import services
 from cases.models import Notification
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 def _notify(case, user) -> Notification:

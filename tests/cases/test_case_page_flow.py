@@ -11,9 +11,11 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import Case, CaseEvent
+from tests.builders import advance
 from tests.cases.photos import fake_jpeg, jpeg
 from tests.factories import centre_of
-from tests.web.conftest import advance
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 A = CaseEvent.Action
 
@@ -318,7 +320,7 @@ def test_queues_are_a_bounded_number_of_queries(
         advance(case, Case.Status.DISPATCHED, town=town, centre_operator=centre_operator, dept_officer=dept_officer)
     centre, dept = login(centre_operator), login(dept_officer)
     # The centre's adds one grouped count per filter, its top categories and one
-    # duplicate look-up for the whole page (tests/web/test_queues.py).
+    # duplicate look-up for the whole page (tests/cases/test_queue_pages.py).
     with django_assert_max_num_queries(12):
         html = centre.get(reverse("centre-queue")).text
     assert html.count('<tr class="queue-row') == 3

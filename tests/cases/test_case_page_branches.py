@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, ExtensionRequest
-from tests.web.conftest import advance
+from tests.builders import advance, api_client
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 A = CaseEvent.Action
 
@@ -83,7 +86,6 @@ def test_reporter_evaluates_then_centre_reopens(login, file_case, town, grid_wor
 
 
 def test_centre_reassigns_from_the_case_page_and_api(login, file_case, town, centre_operator, dept_officer) -> None:
-    from rest_framework.test import APIClient
 
     case = advance(file_case(), Case.Status.DISPATCHED, town=town, centre_operator=centre_operator,
                    dept_officer=dept_officer)
@@ -93,7 +95,6 @@ def test_centre_reassigns_from_the_case_page_and_api(login, file_case, town, cen
     assert centre.post(url(case, A.REASSIGN), {"unit": town.other_unit.pk, "reason": "改派"}).status_code == 302
     case.refresh_from_db()
     assert case.unit == town.other_unit
-    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    api.force_authenticate(centre_operator)
+    api = api_client(centre_operator)
     back = api.post(f"/api/cases/{case.pk}/reassign/", {"unit": town.unit.pk, "reason": "改回"})
     assert back.status_code == 200 and back.json()["unit"] == town.unit.pk

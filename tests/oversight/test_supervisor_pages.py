@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from cases import services
 from cases.models import Case
+from tests.builders import advance
 from tests.factories import UserFactory, centre_of
-from tests.web.conftest import advance
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 def test_map_page_loads_its_layer_from_the_map_endpoint(login, supervisor) -> None:

@@ -14,6 +14,8 @@ from geo.coords import from_wgs84
 from tests.cases.photos import fake_jpeg, jpeg
 from tests.factories import UserFactory, centre_of
 
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
+
 URL = reverse("case-report")
 
 
