@@ -6,30 +6,20 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import leaf_nodes, migrate_to
 
 OLD_HOME = ("cases", "0013_reporter_contact")
 
 
-def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
-def _leaves() -> list[tuple[str, str | None]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_assignments_and_permissions_survive_the_move() -> None:
-    leaves = _leaves()
+    leaves = leaf_nodes()
     # Every app at its newest migration except the two the move touches: access unapplied,
     # cases just before its state-only deletion.
     before = [node for node in leaves if node[0] not in {"access", "cases"}] + [OLD_HOME]
     try:
-        old = _migrate([*before, ("access", None)]).loader.project_state(before).apps
+        old = migrate_to([*before, ("access", None)]).loader.project_state(before).apps
         with pytest.raises(LookupError):
             old.get_model("access", "RoleAssignment")
         square = MultiPolygon(Polygon(((120, 31), (120.01, 31), (120.01, 31.01), (120, 31.01), (120, 31))))
@@ -53,7 +43,7 @@ def test_assignments_and_permissions_survive_the_move() -> None:
         staffer = User.objects.create(username="staffer")
         staffer.user_permissions.add(change)
     finally:
-        _migrate(leaves)
+        migrate_to(leaves)
 
     from django.contrib.auth.models import User as LiveUser
     from django.contrib.contenttypes.models import ContentType as LiveContentType

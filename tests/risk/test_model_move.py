@@ -8,30 +8,20 @@ import datetime as dt
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import leaf_nodes, migrate_to
 
 OLD_HOMES = [("geo", "0001_initial"), ("grids", "0003_patrol_task")]
 
 
-def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
-def _leaves() -> list[tuple[str, str | None]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_scores_tasks_and_permissions_survive_the_move() -> None:
-    leaves = _leaves()
+    leaves = leaf_nodes()
     # Every app at its newest migration except the three the move touches: risk unapplied,
     # geo and grids just before their state-only deletions.
     before = [node for node in leaves if node[0] not in {"risk", "geo", "grids"}] + OLD_HOMES
     try:
-        old = _migrate([*before, ("risk", None)]).loader.project_state(before).apps
+        old = migrate_to([*before, ("risk", None)]).loader.project_state(before).apps
         with pytest.raises(LookupError):
             old.get_model("risk", "RiskScore")
         square = MultiPolygon(Polygon(((120, 31), (120.01, 31), (120.01, 31.01), (120, 31.01), (120, 31))))
@@ -57,7 +47,7 @@ def test_scores_tasks_and_permissions_survive_the_move() -> None:
         staffer = old.get_model("auth", "User").objects.create(username="staffer")
         staffer.user_permissions.add(view_score, change_task)
     finally:
-        _migrate(leaves)
+        migrate_to(leaves)
 
     from django.contrib.auth.models import User
     from django.contrib.contenttypes.models import ContentType as LiveContentType
