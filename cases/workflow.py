@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -90,6 +91,21 @@ class Attempt:
     roles: Roles
     at: dt.datetime
 
+    # Read once per attempt: several actions' actors and conditions ask the same question,
+    # and the case page asks about every action at once. (cached_property writes the
+    # instance's __dict__ directly, which a frozen dataclass allows.)
+    @cached_property
+    def has_pending_extension(self) -> bool:
+        return self.case.extensions.filter(status=ExtensionRequest.Status.PENDING).exists()
+
+    @cached_property
+    def own_co_handler_parts(self) -> list[bool]:
+        """For each co-handling row of the user's units: whether its part is reported."""
+        if not self.roles.unit_ids:
+            return []
+        return [reported is not None for reported in self.case.co_handlers.filter(
+            unit_id__in=self.roles.unit_ids).values_list("reported_at", flat=True)]
+
 
 # --- who may act: each answers the role the user acts in, or None ------------------------
 
@@ -107,9 +123,7 @@ def holding_unit(t: Attempt) -> str | None:
 
 
 def co_handling_unit(t: Attempt) -> str | None:
-    if t.roles.unit_ids and t.case.co_handlers.filter(unit_id__in=t.roles.unit_ids).exists():
-        return "department_staff"
-    return None
+    return "department_staff" if t.own_co_handler_parts else None
 
 
 def reporting_grid_worker(t: Attempt) -> str | None:
@@ -147,7 +161,7 @@ class Condition:
 
 
 def _pending(t: Attempt) -> bool:
-    return t.case.extensions.filter(status=ExtensionRequest.Status.PENDING).exists()
+    return t.has_pending_extension
 
 
 SELF_RESOLVABLE = Condition(
@@ -178,14 +192,13 @@ HAS_UPPER_CENTRE = Condition(
 )
 def _part_refusal(t: Attempt) -> DomainError:
     # An administrator (or the system) holds no co-handling unit: there is no part to report.
-    if not t.roles.unit_ids or not t.case.co_handlers.filter(unit_id__in=t.roles.unit_ids).exists():
+    if not t.own_co_handler_parts:
         return NotPermitted(_("Your unit is not a co-handler of this case."))
     return Conflict(_("Your unit has already reported its part."))
 
 
 PART_OPEN = Condition(
-    lambda t: bool(t.roles.unit_ids) and t.case.co_handlers.filter(
-        unit_id__in=t.roles.unit_ids, reported_at__isnull=True).exists(),
+    lambda t: not all(t.own_co_handler_parts),
     _part_refusal,
 )
 NOT_URGED_FOR_DEADLINE = Condition(
